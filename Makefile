@@ -1,0 +1,36 @@
+# Every target creates .venv and installs vitnb (editable, with the dev extra) first if needed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.vitnb-installed
+
+.PHONY: install demo test test-slow export clean-nbs
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing vitnb and its dependencies into $(VENV) (first run only; torch is large)"
+	@set -o pipefail; $(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+	@touch $@
+
+install: $(STAMP)
+
+# The main job: train Mini-ViT on the embedded digits dataset, then evaluate the best checkpoint.
+demo: $(STAMP)
+	$(BIN)/vitnb_train --model mini_vit --dataset digits --patch-size 2 --epochs 50 --batch-size 64 --lr 2e-3 --warmup-epochs 3 --save-dir runs/demo
+	$(BIN)/vitnb_eval --checkpoint runs/demo/best.pth --dataset digits
+	@echo "plots: runs/demo/curves.png  checkpoint: runs/demo/best.pth  config: runs/demo/config.json"
+
+# The whole test suite: export and clean checks, then every notebook under nbdev-test.
+test: $(STAMP)
+	@PATH="$(abspath $(BIN)):$$PATH" bash tools/test.sh
+
+# Also the cells marked `#| slow` (trainings of minutes).
+test-slow: $(STAMP)
+	@PATH="$(abspath $(BIN)):$$PATH" bash tools/test.sh --flags slow
+
+export: $(STAMP)
+	$(BIN)/nbdev-export
+
+clean-nbs: $(STAMP)
+	$(BIN)/nbdev-clean

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# vitnb's test suite: (1) nbdev-export leaves vitnb/ unchanged, (2) nbdev-clean leaves nbs/ unchanged,
+# (3) every notebook passes nbdev-test. Prints "N passed, M failed" (notebooks and checks) and exits non-zero
+# on any failure. Extra arguments go to nbdev-test (e.g. --flags slow).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0; failed=0; failures=()
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+check() {  # name, folder, command: the command must leave the folder byte-identical
+  local name=$1 dir=$2; shift 2
+  cp -a "$dir" "$tmp/$name"
+  if "$@" >"$tmp/$name.log" 2>&1 && diff -r -q "$tmp/$name" "$dir" >"$tmp/$name.diff"; then
+    echo "ok      $name: $dir/ unchanged"; passed=$((passed+1))
+  else
+    echo "FAILED  $name changed $dir/ (run it and commit the result):"; cat "$tmp/$name.log" "$tmp/$name.diff" | head -20
+    failed=$((failed+1)); failures+=("$name")
+  fi
+}
+check nbdev-export vitnb nbdev-export
+check nbdev-clean nbs nbdev-clean
+
+start=$(date +%s)
+for nb in nbs/[0-9]*.ipynb nbs/index.ipynb; do
+  [ -e "$nb" ] || continue
+  t0=$(date +%s)
+  if nbdev-test "$nb" "$@" >"$tmp/out.log" 2>&1; then
+    echo "ok      $nb ($(( $(date +%s) - t0 )) s)"; passed=$((passed+1))
+  else
+    echo "FAILED  $nb ($(( $(date +%s) - t0 )) s)"; tail -40 "$tmp/out.log"; failed=$((failed+1)); failures+=("$nb")
+  fi
+done
+echo "notebooks took $(( $(date +%s) - start )) s"
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
