@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.vitnb-installed
 
-.PHONY: install demo test test-slow export clean-nbs
+.PHONY: install demo test test-slow export clean-nbs docs test-docs
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,18 @@ export: $(STAMP)
 
 clean-nbs: $(STAMP)
 	$(BIN)/nbdev-clean
+
+# The docs site in _docs/: Quarto (nbdev-docs) when `quarto` is on PATH, else the offline build (nbdev's notebook
+# processing, then Sphinx + myst-nb + Furo; see tools/build_docs.py). Installs the `docs` extra first.
+DOCS_STAMP := $(VENV)/.vitnb-docs-installed
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	@set -o pipefail; $(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,docs]' 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+	@touch $@
+
+docs: $(DOCS_STAMP)
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python tools/build_docs.py
+
+# Opens the built site in headless Chromium (apt-get installs Debian's chromium when missing): titles, internal
+# links, images, math, search, no network; screenshots in build/docs-screenshots/.
+test-docs: docs
+	@$(BIN)/python tools/test_docs.py
