@@ -59,7 +59,7 @@ def mixed_import_cells(nbs_path:Path) -> list:
             try: trees = c.parsed_()
             except Exception: continue
             if trees and _ast_contains(trees, (ast.Import, ast.ImportFrom)) and not _docs_do_eval(c):
-                out.append(f"{p.name} cell {i}: {c.source.splitlines()[0][:70]}")
+                out.append(f"{p.name} cell {i}: {c.source.splitlines()[0][:60]}")
     return out
 
 def proc_notebooks(workers:int=0):
@@ -221,8 +221,9 @@ def main(argv=None):
     from nbdev.config import get_config
     cfg = get_config()
     print("quarto not on PATH: offline build (nbdev processing + Sphinx/myst-nb/Furo)")
-    for m in mixed_import_cells(cfg.nbs_path):
-        print(f"  note: nbdev-docs would run {m} (imports mixed with code; move the imports into their own cell)")
+    if mixed := mixed_import_cells(cfg.nbs_path):
+        print(f"note: nbdev-docs (Quarto) would also run {len(mixed)} cells that mix imports with other code; "
+              "moving their imports into an imports-only cell keeps its docs build from running them:\n  " + '\n  '.join(mixed))
     proc = proc_notebooks()
     t1 = time.perf_counter()
     pages = stage(cfg, proc, STAGE/'src')

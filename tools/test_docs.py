@@ -34,8 +34,12 @@ def find_chromium(install:bool=True) -> str:
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *a): pass
 
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):       # the browser dropping a connection is not a failure
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)): super().handle_error(request, client_address)
+
 def serve(site:Path):
-    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(site)))
+    srv = _Server(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(site)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv, f"http://127.0.0.1:{srv.server_address[1]}/"
 
@@ -70,6 +74,21 @@ def check_links(site:Path, base:str, page:str, hrefs:list) -> list:
         if u.fragment and target.suffix == '.html' and unquote(u.fragment) not in ids_of(target):
             bad.append(f"{h} (no id {u.fragment!r} in {rel})")
     return sorted(bad)
+
+def api_missing(site:Path) -> list:
+    "Public functions and classes in the package's nbdev index whose anchor is on no built page."
+    from nbdev.config import get_config
+    cfg = get_config()
+    idx = {}
+    exec((cfg.lib_path/'_modidx.py').read_text(), idx)
+    out = []
+    for mod, syms in idx['d']['syms'].items():
+        for name, (url, _) in syms.items():
+            short = name[len(mod) + 1:]
+            if '.' in short or short.startswith('_'): continue          # methods and private helpers
+            page, _, anchor = url.partition('#')
+            if not (site/page).exists() or anchor not in ids_of(site/page): out.append(f"{name} ({url})")
+    return out
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -116,6 +135,23 @@ def main(argv=None):
             check(not broken, f"{name} images ({n_img})", ', '.join(broken[:5]))
             check(len(external) == n_ext, f"{name} needs no network", ', '.join(external[n_ext:][:5]))
             check(not errors, f"{name} no script errors", '; '.join(errors[:3]))
+        # API docs: every public function and class nbdev indexed (vitnb/_modidx.py) has its show_doc entry
+        missing = api_missing(site)
+        check(not missing, f"every exported function and class has a show_doc entry", ', '.join(missing[:10]))
+        # screenshots
+        pg.goto(base + 'index.html', wait_until='networkidle')
+        pg.screenshot(path=str(shots/'landing.png'), full_page=False)
+        check((shots/'landing.png').stat().st_size > 10_000, f"screenshot {shots/'landing.png'}")
+        if (site/MAPS_PAGE).exists():
+            pg.goto(base + MAPS_PAGE, wait_until='networkidle')
+            figs = pg.locator('div.cell_output img')
+            best = max(range(figs.count()), default=None, key=lambda i: figs.nth(i).evaluate('e => e.naturalWidth * e.naturalHeight'))
+            ok = best is not None
+            if ok:
+                figs.nth(best).scroll_into_view_if_needed()
+                figs.nth(best).screenshot(path=str(shots/'attention_maps.png'))
+            check(ok, f"screenshot {shots/'attention_maps.png'}", f"no figure on {MAPS_PAGE}")
+        else: check(False, f"attention-maps page {MAPS_PAGE} exists", "not built")
         # math: pages with $...$ must come out typeset by the bundled MathJax
         math_pages = [e['page'] for e in pages if 'class="math' in (site/e['page']).read_text(encoding='utf-8')]
         if math_pages:
@@ -131,20 +167,6 @@ def main(argv=None):
             n = pg.locator('#search-results li, ul.search li').count()
         except Exception: n = 0
         check(n > 0, f"search for 'attention' finds pages ({n})", "no results")
-        # screenshots
-        pg.goto(base + 'index.html', wait_until='networkidle')
-        pg.screenshot(path=str(shots/'landing.png'), full_page=False)
-        check((shots/'landing.png').stat().st_size > 10_000, f"screenshot {shots/'landing.png'}")
-        if (site/MAPS_PAGE).exists():
-            pg.goto(base + MAPS_PAGE, wait_until='networkidle')
-            figs = pg.locator('div.cell_output img')
-            best = max(range(figs.count()), default=None, key=lambda i: figs.nth(i).evaluate('e => e.naturalWidth * e.naturalHeight'))
-            ok = best is not None
-            if ok:
-                figs.nth(best).scroll_into_view_if_needed()
-                figs.nth(best).screenshot(path=str(shots/'attention_maps.png'))
-            check(ok, f"screenshot {shots/'attention_maps.png'}", f"no figure on {MAPS_PAGE}")
-        else: check(False, f"attention-maps page {MAPS_PAGE} exists", "not built")
         browser.close()
     srv.shutdown()
     print(f"checked {len(pages)} pages in {time.perf_counter() - t0:.0f} s; screenshots in {shots}")
