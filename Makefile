@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.vitnb-installed
 
-.PHONY: install demo test test-slow export clean-nbs docs test-docs
+.PHONY: install demo test test-slow export clean-nbs readme docs test-docs
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ export: $(STAMP)
 
 clean-nbs: $(STAMP)
 	$(BIN)/nbdev-clean
+
+# README.md from nbs/index.ipynb: re-run the index notebook (its results tables read nbs/results/ and nbs/bench/), then convert.
+readme: $(STAMP)
+	$(BIN)/nbdev-test nbs/index.ipynb --save
+	$(BIN)/nbdev-clean --fname nbs/index.ipynb
+	$(BIN)/python tools/build_readme.py
 
 # The docs site in _docs/: Quarto (nbdev-docs) when `quarto` is on PATH, else the offline build (nbdev's notebook
 # processing, then Sphinx + myst-nb + Furo; see tools/build_docs.py). Installs the `docs` extra first.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # vitnb's test suite: (1) nbdev-export leaves vitnb/ unchanged, (2) nbdev-clean leaves nbs/ unchanged,
-# (3) every notebook passes nbdev-test. Prints "N passed, M failed" (notebooks and checks) and exits non-zero
+# (3) README.md is what tools/build_readme.py makes of nbs/index.ipynb, (4) every notebook passes nbdev-test. Prints "N passed, M failed" (notebooks and checks) and exits non-zero
 # on any failure. Extra arguments go to nbdev-test (e.g. --flags slow).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,8 @@ check() {  # name, folder, command: the command must leave the folder byte-ident
 }
 check nbdev-export vitnb nbdev-export
 check nbdev-clean nbs nbdev-clean
+if out=$(python tools/build_readme.py --check 2>&1); then echo "ok      $out"; passed=$((passed+1))
+else echo "FAILED  $out"; failed=$((failed+1)); failures+=("README.md"); fi
 
 start=$(date +%s)
 for nb in nbs/[0-9]*.ipynb nbs/index.ipynb; do

@@ -10,14 +10,14 @@ import contextlib, datetime, json, math, os, platform, statistics, sys, time
 from pathlib import Path
 import torch
 from fastcore.script import call_parse, CliError, is_cli
-from .core import MIXERS, set_seed, default_device
+from .core import MIXERS, set_seed, default_device, run_environment
 import vitnb.attention, vitnb.linear  # register the mhsa, ripple, hydra and hydra_bolya mixers
 
 # %% auto #0
 __all__ = ['SCALING_MIXERS', 'LINEAR_MIXERS', 'FULL_SIZES', 'QUICK_SIZES', 'BENCH_TASKS', 'PLANNED_TASKS', 'TRAIN_CLAIMS',
            'build_bench_mixer', 'fwd_bwd_step', 'time_fwd_bwd', 'peak_memory', 'bench_point', 'predict_next',
            'scaling_sweep', 'loglog_slope', 'crossover', 'scaling_summary', 'format_scaling', 'plot_scaling',
-           'machine_info', 'scaling_result', 'save_json', 'vitnb_bench', 'compare_training', 'format_training']
+           'scaling_result', 'save_json', 'vitnb_bench', 'compare_training', 'format_training']
 
 # %% ../nbs/13_benchmarks.ipynb #a245ea45
 SCALING_MIXERS = {'manual': ('mhsa', {'backend': 'manual'}), 'sdpa': ('mhsa', {'backend': 'sdpa'}),
@@ -193,19 +193,10 @@ def plot_scaling(rows:list, path=None, title:str=None):
     return fig
 
 # %% ../nbs/13_benchmarks.ipynb #26571994
-def machine_info(device='cpu') -> dict:
-    "Device, CPU model, thread count and versions, for the benchmark record."
-    device = torch.device(device)
-    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor()) \
-          if os.path.exists('/proc/cpuinfo') else platform.processor()
-    return dict(device=str(device), gpu=torch.cuda.get_device_name(device) if device.type == 'cuda' else None, cpu=cpu,
-                cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
-                python=platform.python_version(), loadavg=os.getloadavg() if hasattr(os, 'getloadavg') else None)
-
 def scaling_result(rows:list, settings:dict, command:str=None) -> dict:
     "The benchmark record: machine, settings, command, rows and summary."
     return dict(task='scaling', date=datetime.datetime.now().isoformat(timespec='seconds'), command=command,
-                machine=machine_info(settings.get('device', 'cpu')), settings=settings, rows=rows, summary=scaling_summary(rows))
+                machine=run_environment(settings.get('device', 'cpu')), settings=settings, rows=rows, summary=scaling_summary(rows))
 
 def save_json(obj, path):
     "Write `obj` as indented JSON to `path` (via a temp file and a rename), creating the folder."
@@ -248,7 +239,7 @@ def vitnb_bench(
     dev = default_device(device)
     settings = dict(mixers=list(mixers), sizes=list(sizes), dim=dim, heads=heads, batch=batch,
                     repeats=repeats or (3 if quick else 5), warmup=warmup, max_mem_gib=max_mem_gib, device=str(dev))
-    t0, load0 = time.perf_counter(), machine_info(dev)['loadavg']
+    t0, load0 = time.perf_counter(), run_environment(dev)['loadavg']
     rows = scaling_sweep(**{**settings, 'device': dev})
     res = scaling_result(rows, settings, command=' '.join(['vitnb_bench'] + sys.argv[1:]) if is_cli() else None)
     res['seconds'], res['machine']['loadavg_start'] = time.perf_counter() - t0, load0
@@ -280,7 +271,7 @@ def compare_training(models=('baseline_vit', 'ripple_vit', 'hydra_vit'), dataset
         runs[name] = {k: r[k] for k in ('valid_acc', 'best_acc', 'train_images_per_s', 'n_params', 'seconds', 'precision')}
         if log: log(f"{name}: {runs[name]}")
     return dict(task='train_comparison', date=datetime.datetime.now().isoformat(timespec='seconds'),
-                machine=machine_info(), settings=settings, runs=runs)
+                machine=run_environment('cpu'), settings=settings, runs=runs)
 
 def format_training(res:dict, ref:str='baseline_vit') -> str:
     "The comparison as a table, with the earlier claims beside it."

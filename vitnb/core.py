@@ -6,15 +6,15 @@ Docs: https://vitnb.github.io/vitnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #ee036550
 from __future__ import annotations
-import contextlib, difflib, importlib, importlib.util, os, random
+import contextlib, datetime, difflib, importlib, importlib.util, os, platform, random
 from dataclasses import dataclass, field, fields
 from typing import Callable
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'MODELS', 'MIXERS', 'set_seed', 'default_device', 'cpu_bf16_support', 'resolve_precision', 'autocast',
-           'Registry', 'build_config', 'register_model', 'create_model', 'list_models']
+__all__ = ['PRECISIONS', 'MODELS', 'MIXERS', 'set_seed', 'default_device', 'cpu_bf16_support', 'cpu_model', 'run_environment',
+           'resolve_precision', 'autocast', 'Registry', 'build_config', 'register_model', 'create_model', 'list_models']
 
 # %% ../nbs/00_core.ipynb #84815cd7
 def set_seed(seed:int=0, deterministic:bool=False):
@@ -35,6 +35,20 @@ def cpu_bf16_support() -> dict:
     try: flags = set(open('/proc/cpuinfo').read().split())
     except OSError: flags = set()
     return {'amx_bf16': 'amx_bf16' in flags, 'avx512_bf16': 'avx512_bf16' in flags}
+
+# %% ../nbs/00_core.ipynb #22171cfe
+def cpu_model() -> str:
+    "The CPU's model name (from `/proc/cpuinfo` on Linux, else `platform.processor()`)."
+    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
+def run_environment(device=None) -> dict:
+    "Where a result was measured: date, device, GPU name, CPU model, cores, torch threads, versions and load average."
+    device = default_device(device)
+    return dict(date=datetime.datetime.now().isoformat(timespec='seconds'), device=str(device),
+                gpu=torch.cuda.get_device_name(device) if device.type == 'cuda' else None, cpu=cpu_model(),
+                cpu_count=os.cpu_count(), torch_threads=torch.get_num_threads(), torch=torch.__version__,
+                python=platform.python_version(), loadavg=[round(v, 2) for v in os.getloadavg()] if hasattr(os, 'getloadavg') else None)
 
 # %% ../nbs/00_core.ipynb #b385da62
 PRECISIONS = ('fp32', 'bf16', 'fp16')

@@ -18,7 +18,8 @@ from .data import get_dls
 from .train import load_checkpoint, model_from_checkpoint, precision_callbacks
 
 # %% auto #0
-__all__ = ['inference_throughput', 'evaluate_checkpoint', 'plot_confusion', 'vitnb_eval']
+__all__ = ['inference_throughput', 'evaluate_checkpoint', 'plot_confusion', 'vitnb_eval', 'run_record', 'save_run_record',
+           'results_table']
 
 # %% ../nbs/12_evaluate.ipynb #7b2c7130
 def inference_throughput(model, x:torch.Tensor, precision:str='fp32', reps:int=5) -> float:
@@ -82,7 +83,7 @@ def plot_confusion(cm, classes, path=None, title=None):
 # %% ../nbs/12_evaluate.ipynb #800f3261
 @call_parse
 def vitnb_eval(
-    checkpoint:str,                # Path to a checkpoint written by vitnb_train (e.g. runs/demo/best.pth)
+    checkpoint:str=None,           # Path to a checkpoint written by vitnb_train (e.g. runs/demo/best.pth)
     dataset:str=None,              # Dataset to evaluate on (default: the one it was trained on)
     data_path:str=None,            # Where the dataset's files are (default: as in training)
     batch_size:int=256,            # Batch size
@@ -90,6 +91,7 @@ def vitnb_eval(
     device:str=None,               # cpu, cuda, ... (default: cuda if available)
 ):
     "Evaluate a vitnb checkpoint: loss, top-1, top-5, per-class accuracy, confusion matrix and images/s."
+    if checkpoint is None: sys.exit("vitnb_eval: error: give the checkpoint to evaluate: --checkpoint runs/<run>/best.pth")
     try: r = evaluate_checkpoint(checkpoint, dataset, bs=batch_size, precision=precision, device=device, data_path=data_path)
     except (KeyError, ValueError, FileNotFoundError, IsADirectoryError) as e:
         sys.exit(f"vitnb_eval: error: {e.args[0] if e.args else e}")
@@ -104,3 +106,43 @@ def vitnb_eval(
     print("lowest per-class accuracy: " + ', '.join(f"{c} {a:.3f}" for c, a in worst))
     print(f"results: {out_json}  confusion matrix: {out_png}")
     return r
+
+# %% ../nbs/12_evaluate.ipynb #9aaa2d05
+_RECORD_KEYS = ('model', 'dataset', 'epochs', 'precision', 'seconds', 'n_params', 'train_images_per_s', 'valid_acc',
+                'best_acc', 'machine', 'command')
+
+def run_record(run_dir) -> dict:
+    "The summary of a finished `vitnb_train` run (and its `vitnb_eval` of best.pth, if any) for a results table."
+    run_dir = Path(run_dir)
+    if not (run_dir/'results.json').exists():
+        raise FileNotFoundError(f"No results.json in {run_dir}: expected a run directory written by vitnb_train")
+    r = json.loads((run_dir/'results.json').read_text())
+    rec = {k: r.get(k) for k in _RECORD_KEYS}
+    for f in sorted(run_dir.glob('best_eval_*.json')):
+        e = json.loads(f.read_text())
+        rec['eval'] = {k: e.get(k) for k in ('dataset', 'top1', 'top5', 'n', 'images_per_s', 'precision')}
+    return rec
+
+def save_run_record(run_dir, path) -> Path:
+    "Write `run_record(run_dir)` to `path` as JSON."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(run_record(run_dir), indent=1))
+    return path
+
+def _cell(v, spec):
+    return '-' if v is None else format(v, spec)
+
+def results_table(records:list, claims:dict=None) -> str:
+    "A Markdown table with one row per run record; `claims` maps a model name to an earlier published claim."
+    claims = claims or {}
+    rows = ['| model | dataset | epochs | top-1 last / best (%) | train images/s | time (s) | parameters | machine | '
+            'command | earlier claim |', '|' + '---|' * 10]
+    for r in records:
+        m = r.get('machine') or {}
+        where = f"{m.get('cpu', '?')}, {m.get('cpu_count', '?')} cores, {m.get('torch_threads', '?')} threads" \
+                if m.get('device', 'cpu') == 'cpu' else f"{m.get('gpu')}"
+        acc = f"{_cell(r['valid_acc'] * 100, '.2f')} / {_cell(r['best_acc'] * 100, '.2f')}"
+        rows.append(f"| {r['model']} | {r['dataset']} | {r['epochs']} | {acc} | {_cell(r['train_images_per_s'], ',.0f')} | "
+                    f"{_cell(r['seconds'], '.0f')} | {_cell(r['n_params'], ',')} | {where} ({r['precision']}) | "
+                    f"`{r.get('command') or '-'}` | {claims.get(r['model'], '-')} |")
+    return '\n'.join(rows)

@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/training.html.md"""
 
 # %% ../nbs/11_training.ipynb #5ed19ee8
 from __future__ import annotations
-import importlib.util, json, math, os, random, sys, tempfile, time
+import importlib.util, json, math, os, random, shlex, sys, tempfile, time
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -24,7 +24,7 @@ from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import to_float
 import vitnb
-from .core import create_model, list_models, MODELS, set_seed, default_device, resolve_precision, cpu_bf16_support
+from .core import create_model, list_models, MODELS, set_seed, default_device, resolve_precision, cpu_bf16_support, cpu_model, run_environment
 from .data import get_dls, list_datasets
 from .attention import choose_backend, _HAS_FLASH
 
@@ -309,7 +309,8 @@ def fit_model(model:str='mini_vit', dataset:str='digits', *, epochs:int=30, bs:i
     res = dict(model=model, dataset=dataset, epochs=epochs, precision=prec, seconds=secs,
                n_params=sum(p.numel() for p in net.parameters()), train_images_per_s=thr.images_per_s,
                valid_acc=hist['accuracy'][-1], best_acc=max(hist['accuracy']), history=hist,
-               skipped_batches=guard.skipped, grad_norms=gn.log, run_dir=str(run_dir) if run_dir else None)
+               skipped_batches=guard.skipped, grad_norms=gn.log, run_dir=str(run_dir) if run_dir else None,
+               machine=run_environment(dev))
     if run_dir:
         plot_curves(rows, list(names), learn.recorder.lrs, path=run_dir/'curves.png')
         (run_dir/'results.json').write_text(json.dumps(res, indent=2))
@@ -378,6 +379,8 @@ def vitnb_train(
     except (KeyError, ValueError, TypeError, FileNotFoundError, IsADirectoryError, NonFiniteLossError) as e:
         sys.exit(f"vitnb_train: error: {e.args[0] if e.args else e}")
     run = Path(res['run_dir'])
+    res['command'] = ' '.join(['vitnb_train'] + [shlex.quote(a) for a in sys.argv[1:]])
+    (run/'results.json').write_text(json.dumps({k: v for k, v in res.items() if k != 'learn'}, indent=2))
     print(f"{res['model']} on {res['dataset']}: valid accuracy {res['valid_acc']:.4f} (best {res['best_acc']:.4f}) after "
           f"{epochs} epochs in {res['seconds']:.1f} s ({res['train_images_per_s']:.0f} train images/s, "
           f"{res['n_params']:,} parameters, {res['precision']})")
@@ -394,6 +397,7 @@ def machine_info() -> dict:
     return {'vitnb': vitnb.__version__, 'torch': torch.__version__, 'cuda': torch.version.cuda,
             'cuda_available': torch.cuda.is_available(),
             'device': torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)',
+            'cpu': f'{cpu_model()} ({os.cpu_count()} cores)',
             'flash_attn_importable': _HAS_FLASH, 'auto_precision': resolve_precision('auto', dev),
             'auto_backend_train': train, 'auto_backend_infer': infer, **{f'cpu_{k}': v for k, v in cpu_bf16_support().items()},
             'models': ', '.join(list_models()), 'datasets': ', '.join(list_datasets())}
