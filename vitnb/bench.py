@@ -10,14 +10,18 @@ import contextlib, datetime, json, math, os, platform, statistics, sys, time
 from pathlib import Path
 import torch
 from fastcore.script import call_parse, CliError, is_cli
-from .core import MIXERS, set_seed, default_device, run_environment
+import torch.nn.functional as F
+from .core import MIXERS, set_seed, default_device, run_environment, create_model, resolve_precision, autocast
+from .attention import capture_attention
 import vitnb.attention, vitnb.linear  # register the mhsa, ripple, hydra and hydra_bolya mixers
 
 # %% auto #0
-__all__ = ['SCALING_MIXERS', 'LINEAR_MIXERS', 'FULL_SIZES', 'QUICK_SIZES', 'BENCH_TASKS', 'PLANNED_TASKS', 'TRAIN_CLAIMS',
-           'build_bench_mixer', 'fwd_bwd_step', 'time_fwd_bwd', 'peak_memory', 'bench_point', 'predict_next',
-           'scaling_sweep', 'loglog_slope', 'crossover', 'scaling_summary', 'format_scaling', 'plot_scaling',
-           'scaling_result', 'save_json', 'vitnb_bench', 'compare_training', 'format_training']
+__all__ = ['SCALING_MIXERS', 'LINEAR_MIXERS', 'FULL_SIZES', 'QUICK_SIZES', 'BENCH_TASKS', 'TRAIN_CLAIMS', 'build_bench_mixer',
+           'fwd_bwd_step', 'time_fwd_bwd', 'peak_memory', 'bench_point', 'predict_next', 'scaling_sweep',
+           'loglog_slope', 'crossover', 'scaling_summary', 'format_scaling', 'plot_scaling', 'scaling_result',
+           'save_json', 'timm_twin', 'make_step', 'flops_per_image', 'matmul_peak', 'ab_throughput',
+           'compare_throughput', 'format_throughput', 'profile_step', 'format_profile', 'vitnb_bench',
+           'compare_training', 'format_training']
 
 # %% ../nbs/13_benchmarks.ipynb #a245ea45
 SCALING_MIXERS = {'manual': ('mhsa', {'backend': 'manual'}), 'sdpa': ('mhsa', {'backend': 'sdpa'}),
@@ -205,48 +209,228 @@ def save_json(obj, path):
     return path
 
 # %% ../nbs/13_benchmarks.ipynb #947df46c
-BENCH_TASKS = {'scaling': 'time and peak memory of one forward+backward of each mixer vs the number of tokens'}
-PLANNED_TASKS = ('train', 'infer')
+def timm_twin(cfg, attn:str='fused') -> torch.nn.Module:
+    "timm's `VisionTransformer` with the shape of a vitnb `ViTConfig`: the peer for throughput comparisons."
+    try: from timm.models.vision_transformer import VisionTransformer
+    except ImportError:
+        raise ImportError("the comparison with timm needs timm, a benchmark-only dependency: pip install timm "
+                          "(or pip install -e '.[dev]')") from None
+    if getattr(cfg, 'mixer', None) != 'mhsa':
+        raise ValueError(f"timm has no equivalent of a {type(cfg).__name__} with mixer {getattr(cfg, 'mixer', None)!r}: "
+                         f"compare ViT models with the 'mhsa' mixer (e.g. mini_vit, baseline_vit), or use vs='none'")
+    if attn not in ('fused', 'manual'): raise ValueError(f"timm attention {attn!r}: expected 'fused' or 'manual'")
+    m = VisionTransformer(img_size=cfg.img_size, patch_size=cfg.patch_size, in_chans=cfg.in_chans,
+                          num_classes=cfg.num_classes, embed_dim=cfg.embed_dim, depth=cfg.depth, num_heads=cfg.num_heads,
+                          mlp_ratio=cfg.mlp_ratio, class_token=cfg.num_cls_tokens > 0,
+                          reg_tokens=max(cfg.num_cls_tokens - 1, 0), global_pool='token' if cfg.num_cls_tokens else 'avg')
+    for b in m.blocks: b.attn.fused_attn = attn == 'fused'
+    return m
+
+# %% ../nbs/13_benchmarks.ipynb #f0034cbb
+def make_step(model, task:str='train', precision:str='fp32', *, batch:int=128, image_shape:tuple=None, device='cpu',
+              lr:float=1e-3, seed:int=0):
+    "One training step (forward, fp32 cross-entropy, backward, AdamW) or inference step of `model` on a fixed batch."
+    if task not in ('train', 'infer'): raise ValueError(f"task {task!r}: expected 'train' or 'infer'")
+    dev = default_device(device)
+    if image_shape is None: image_shape = (model.cfg.in_chans, model.cfg.img_size, model.cfg.img_size)
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(batch, *image_shape, generator=g).to(dev)
+    model = model.to(dev)
+    if task == 'infer':
+        model.eval()
+        def step():
+            with torch.inference_mode(), autocast(dev, precision): return model(x)
+        return step
+    model.train()
+    n_cls = model(x[:1]).shape[-1]
+    y = torch.randint(0, n_cls, (batch,), generator=g).to(dev)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, foreach=True)
+    def step():
+        with autocast(dev, precision): loss = F.cross_entropy(model(x).float(), y)
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        return loss
+    return step
+
+def flops_per_image(step, batch:int) -> float:
+    "Floating-point operations of one call of `step` per image, as counted by PyTorch's FlopCounterMode."
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False) as fc, capture_attention(): step()   # vitnb attention on the manual path: counted
+    return fc.get_total_flops() / batch
+
+def matmul_peak(precision:str='fp32', n:int=2048, repeats:int=5, device='cpu') -> float:
+    "Measured GFLOP/s of an `n x n x n` matrix product in `precision` (median of `repeats`)."
+    dev = default_device(device)
+    dt = {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}[precision]
+    a, b = torch.randn(n, n, device=dev).to(dt), torch.randn(n, n, device=dev).to(dt)
+    a @ b
+    ts = []
+    for _ in range(repeats):
+        _sync(dev); t0 = time.perf_counter(); a @ b; _sync(dev); ts.append(time.perf_counter() - t0)
+    return 2 * n ** 3 / statistics.median(ts) / 1e9
+
+# %% ../nbs/13_benchmarks.ipynb #1904f457
+def ab_throughput(steps:dict, images:int, *, repeats:int=7, calls:int=3, warmup:int=2, device='cpu') -> dict:
+    "Images/s of each step in `steps` (name -> closure), repeats alternating between them; all samples per name."
+    dev = default_device(device)
+    for s in steps.values():
+        for _ in range(warmup): s()
+    out = {k: [] for k in steps}
+    for _ in range(repeats):
+        for k, s in steps.items():
+            _sync(dev); t0 = time.perf_counter()
+            for _ in range(calls): s()
+            _sync(dev); out[k].append(calls * images / (time.perf_counter() - t0))
+    return out
+
+# %% ../nbs/13_benchmarks.ipynb #4521b377
+def compare_throughput(task:str='train', model:str='mini_vit', vs:str='timm', *, precision:str='bf16',
+                       peer_precision:str='fp32', peer_attn:str='fused', batch:int=128, repeats:int=7, calls:int=3,
+                       device='cpu', threads:int=None, compile:str=None, log=print, **overrides) -> dict:
+    "Images/s of a vitnb model against its timm twin (`vs='timm'`), itself uncompiled (`'eager'`) or alone (`'none'`), A/B in one process."
+    if vs not in ('timm', 'eager', 'none'): raise ValueError(f"vs {vs!r}: expected 'timm', 'eager' or 'none'")
+    if compile not in (None, 'default', 'max-autotune'): raise ValueError(f"compile {compile!r}: expected 'default' or 'max-autotune'")
+    if threads: torch.set_num_threads(threads)
+    dev = default_device(device)
+    precision, peer_precision = resolve_precision(precision, dev), resolve_precision(peer_precision, dev)
+    set_seed(0)
+    models = {'vitnb': create_model(model, **overrides)}
+    if vs == 'timm': models['timm'] = timm_twin(models['vitnb'].cfg, peer_attn)
+    if vs == 'eager': set_seed(0); models['eager'] = create_model(model, **overrides)
+    precs = {'vitnb': precision, 'timm': peer_precision, 'eager': precision}
+
+    c = models['vitnb'].cfg
+    shape = (c.in_chans, c.img_size, c.img_size)
+    # FLOPs of vitnb's step count for both (same shape; the counter cannot see inside timm's fused SDPA)
+    flops = flops_per_image(make_step(models['vitnb'], task, precision, batch=batch, image_shape=shape, device=dev), batch)
+    if compile: models['vitnb'] = torch.compile(models['vitnb'], mode=None if compile == 'default' else compile)
+    steps = {k: make_step(m, task, precs[k], batch=batch, image_shape=shape, device=dev) for k, m in models.items()}
+    peaks = {p: matmul_peak(p, device=dev) for p in set(precs[k] for k in models)}
+    if log: log(f"timing {task} steps of {', '.join(models)} (batch {batch}, {repeats} alternating repeats of {calls} steps)")
+    t0 = time.perf_counter()
+    samples = ab_throughput(steps, batch, repeats=repeats, calls=calls, device=dev)
+    rows = {}
+    for k, m in models.items():
+        ips = statistics.median(samples[k])
+        gflops = flops * ips / 1e9
+        label = {'vitnb': model + (f' (torch.compile {compile})' if compile else ''), 'eager': f'{model} (eager)',
+                 'timm': f"timm VisionTransformer ({peer_attn} attention)"}[k]
+        rows[k] = dict(model=label,
+                       precision=precs[k], images_per_s=ips, samples=samples[k], n_params=sum(p.numel() for p in m.parameters()),
+                       mflop_per_image=flops / 1e6, gflop_per_s=gflops, matmul_peak_gflop_per_s=peaks[precs[k]],
+                       fraction_of_peak=gflops / peaks[precs[k]])
+    settings = dict(task=task, model=model, vs=vs, precision=precision, peer_precision=peer_precision, peer_attn=peer_attn,
+                    compile=compile, batch=batch, repeats=repeats, calls=calls, device=str(dev), overrides=overrides)
+    res = dict(task=f'{task}_throughput', machine=run_environment(dev), settings=settings, rows=rows,
+               ratio=rows['vitnb']['images_per_s'] / rows[vs]['images_per_s'] if vs != 'none' else None,
+               seconds=time.perf_counter() - t0, command=None)
+    return res
+
+def format_throughput(res:dict) -> str:
+    "The comparison as a table: images/s, ratio, MFLOP per image, achieved GFLOP/s and fraction of the matmul peak."
+    s, rows = res['settings'], res['rows']
+    lines = [f"{s['task']} throughput, batch {s['batch']}, median of {s['repeats']} alternating repeats",
+             f"{'':44}{'precision':>10}{'images/s':>10}{'MFLOP/img':>11}{'GFLOP/s':>9}{'of peak':>9}"]
+    for k, r in rows.items():
+        lines.append(f"{r['model']:44}{r['precision']:>10}{r['images_per_s']:>10.1f}{r['mflop_per_image']:>11.1f}"
+                     f"{r['gflop_per_s']:>9.1f}{r['fraction_of_peak']:>9.1%}")
+    if res['ratio'] is not None: lines.append(f"ratio vitnb / {s['vs']}: {res['ratio']:.2f}x")
+    m = res['machine']
+    peaks = ', '.join(sorted({f"{r['precision']} {r['matmul_peak_gflop_per_s']:.0f}" for r in rows.values()}))
+    lines.append(f"{m['gpu'] or m['cpu']}, {m['cpu_count']} cores, {m['torch_threads']} torch threads, torch {m['torch']}; "
+                 f"measured matmul peak GFLOP/s: {peaks}")
+    return '\n'.join(lines)
+
+# %% ../nbs/13_benchmarks.ipynb #9ba41a24
+def profile_step(step, steps:int=3, warmup:int=2, top:int=12) -> list:
+    "The `top` operators of `step` by self CPU time: name, ms per step, calls per step, share of the step."
+    from torch.profiler import profile, ProfilerActivity
+    for _ in range(warmup): step()
+    with _quiet_fd2(), profile(activities=[ProfilerActivity.CPU]) as p:
+        for _ in range(steps): step()
+    ev = sorted(p.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    total = sum(e.self_cpu_time_total for e in ev)
+    return [dict(op=e.key, ms_per_step=e.self_cpu_time_total / 1e3 / steps, calls_per_step=e.count / steps,
+                 share=e.self_cpu_time_total / total) for e in ev[:top]]
+
+def format_profile(rows:list) -> str:
+    return '\n'.join([f"{'operator':34}{'ms/step':>9}{'calls':>7}{'share':>8}"] +
+                     [f"{r['op'][:33]:34}{r['ms_per_step']:>9.1f}{r['calls_per_step']:>7.0f}{r['share']:>8.1%}" for r in rows])
+
+# %% ../nbs/13_benchmarks.ipynb #f03ef1db
+BENCH_TASKS = {'scaling': 'time and peak memory of one forward+backward of each mixer vs the number of tokens',
+               'train': 'training images/s of a model (vs its timm twin)', 'infer': 'inference images/s (vs its timm twin)',
+               'profile': 'the top operators of one training step of a model (torch.profiler)'}
 
 def _csv(s, typ=str): return tuple(typ(v) for v in s.split(',')) if isinstance(s, str) else tuple(s)
 
 @call_parse(pos=['task'])
 def vitnb_bench(
-    task:str='scaling',        # What to measure: 'scaling' (mixer time and memory vs tokens); 'train', 'infer' are planned
-    quick:bool=False,          # Small sweep (N = 64..4096, 3 repeats): about a minute on 2 CPU cores
-    sizes:str=None,            # Comma-separated token counts (default 64,256,1024,4096,16384; all must be square for ripple)
-    mixers:str=None,           # Comma-separated mixers (default manual,sdpa,ripple,hydra,hydra_bolya)
-    dim:int=384,               # Width of the tokens
-    heads:int=6,               # Attention heads (softmax, ripple and hydra)
-    batch:int=1,               # Batch size
-    repeats:int=None,          # Timed steps per point (default 5, 3 with --quick); the median is reported
-    warmup:int=1,              # Untimed steps before timing
-    max_mem_gib:float=8.,      # Skip a point whose extrapolated peak memory exceeds this
+    task:str='scaling',        # What to measure: scaling (mixers vs tokens), train or infer (model steps vs timm), profile
+    quick:bool=False,          # scaling: small sweep (N = 64..4096, 3 repeats), about a minute on 2 CPU cores
+    sizes:str=None,            # scaling: comma-separated token counts (default 64,256,1024,4096,16384; square for ripple)
+    mixers:str=None,           # scaling: comma-separated mixers (default manual,sdpa,ripple,hydra,hydra_bolya)
+    dim:int=384,               # scaling: width of the tokens
+    heads:int=6,               # scaling: attention heads (softmax, ripple and hydra)
+    model:str='mini_vit',      # train/infer/profile: registered model
+    vs:str='timm',             # train/infer: timm (its twin of the model), eager (itself, uncompiled; with --compile) or none
+    precision:str='bf16',      # train/infer/profile: vitnb's precision (fp32, bf16, fp16 on CUDA, auto)
+    peer_precision:str='fp32', # train/infer: timm's precision
+    peer_attn:str='fused',     # train/infer: timm's attention, fused (SDPA, its default) or manual
+    img_size:int=None,         # train/infer: model override, input size
+    patch_size:int=None,       # train/infer: model override, patch size
+    calls:int=3,               # train/infer: steps per timed repeat
+    compile:str=None,          # train/infer: torch.compile the vitnb model with this mode (default or max-autotune)
+    batch:int=None,            # Batch size (default 1 for scaling, 128 for train/infer)
+    repeats:int=None,          # Timed repeats; the median is reported (default 5 for scaling, 3 with --quick; 7 otherwise)
+    warmup:int=1,              # scaling: untimed steps before timing
+    max_mem_gib:float=8.,      # scaling: skip a point whose extrapolated peak memory exceeds this
     device:str='cpu',          # cpu, cuda, or auto
     threads:int=None,          # torch.set_num_threads (default: torch's choice)
-    json:str=None,             # Write the table and summary as JSON to this path
-    plot:str=None,             # Save the log-log plot as PNG here (default: next to --json, if given)
+    json:str=None,             # Write the record as JSON to this path
+    plot:str=None,             # scaling: save the log-log plot as PNG here (default: next to --json, if given)
 ):
-    "Benchmark vitnb's token mixers; prints a table and writes JSON/PNG on request."
-    if task not in BENCH_TASKS:
-        planned = f" ({task!r} is planned, not built yet)" if task in PLANNED_TASKS else ''
-        raise CliError(f"unknown task {task!r}{planned}: expected one of {tuple(BENCH_TASKS)}")
+    "Benchmark vitnb: mixer scaling, or training/inference throughput against timm; prints a table, writes JSON on request."
+    if task not in BENCH_TASKS: raise CliError(f"unknown task {task!r}: expected one of {tuple(BENCH_TASKS)}")
+    command = ' '.join(['vitnb_bench'] + sys.argv[1:]) if is_cli() else None
+    overrides = {k: v for k, v in dict(img_size=img_size, patch_size=patch_size).items() if v is not None}
+    if task == 'profile':
+        if threads: torch.set_num_threads(threads)
+        dev = default_device(device)
+        prec = resolve_precision(precision, dev)
+        try: step = make_step(create_model(model, **overrides), 'train', prec, batch=batch or 128, device=dev)
+        except (ValueError, KeyError) as e: raise CliError(str(e.args[0] if e.args else e)) from None
+        res = dict(task='profile', machine=run_environment(dev), command=command, rows=profile_step(step, steps=repeats or 3),
+                   settings=dict(model=model, precision=prec, batch=batch or 128, overrides=overrides, device=str(dev)))
+        print(format_profile(res['rows']))
+        if json: print('wrote', save_json(res, json))
+        return res
+    if task != 'scaling':
+        try:
+            res = compare_throughput(task, model, vs, precision=precision, peer_precision=peer_precision, peer_attn=peer_attn,
+                                     batch=batch or 128, repeats=repeats or 7, calls=calls, device=device, threads=threads,
+                                     compile=compile,
+                                     **overrides)
+        except (ValueError, KeyError, ImportError) as e: raise CliError(str(e.args[0] if e.args else e)) from None
+        res['command'] = command
+        print(format_throughput(res))
+        if json: print('wrote', save_json(res, json))
+        return res
     if threads: torch.set_num_threads(threads)
     sizes = _csv(sizes, int) if sizes else (QUICK_SIZES if quick else FULL_SIZES)
     mixers = _csv(mixers) if mixers else tuple(SCALING_MIXERS)
     bad = [m for m in mixers if m not in SCALING_MIXERS]
     if bad: raise CliError(f"unknown mixer(s) {bad}: expected some of {tuple(SCALING_MIXERS)}")
     dev = default_device(device)
-    settings = dict(mixers=list(mixers), sizes=list(sizes), dim=dim, heads=heads, batch=batch,
+    settings = dict(mixers=list(mixers), sizes=list(sizes), dim=dim, heads=heads, batch=batch or 1,
                     repeats=repeats or (3 if quick else 5), warmup=warmup, max_mem_gib=max_mem_gib, device=str(dev))
     t0, load0 = time.perf_counter(), run_environment(dev)['loadavg']
     rows = scaling_sweep(**{**settings, 'device': dev})
-    res = scaling_result(rows, settings, command=' '.join(['vitnb_bench'] + sys.argv[1:]) if is_cli() else None)
+    res = scaling_result(rows, settings, command=command)
     res['seconds'], res['machine']['loadavg_start'] = time.perf_counter() - t0, load0
     print(format_scaling(rows, res['summary']))
     m = res['machine']
     print(f"\n{m['device']} ({m['gpu'] or m['cpu']}, {m['torch_threads']} threads), torch {m['torch']}, "
-          f"dim {dim}, heads {heads}, batch {batch}: {res['seconds']:.0f} s")
+          f"dim {dim}, heads {heads}, batch {settings['batch']}: {res['seconds']:.0f} s")
     if json: print('wrote', save_json(res, json))
     plot = plot or (Path(json).with_suffix('.png') if json else None)
     if plot: plot_scaling(rows, plot, title=f"{m['gpu'] or m['cpu']}, {m['torch_threads']} threads"); print('wrote', plot)

@@ -135,7 +135,7 @@ def _cell(v, spec):
 def results_table(records:list, claims:dict=None) -> str:
     "A Markdown table with one row per run record; `claims` maps a model name to an earlier published claim."
     claims = claims or {}
-    rows = ['| model | dataset | epochs | top-1 last / best (%) | train images/s | time (s) | parameters | machine | '
+    rows = ['| model | dataset | epochs | top-1 last / best (%) | train images/s | time (s; per epoch) | parameters | machine | '
             'command | earlier claim |', '|' + '---|' * 10]
     for r in records:
         m = r.get('machine') or {}
@@ -143,6 +143,6 @@ def results_table(records:list, claims:dict=None) -> str:
                 if m.get('device', 'cpu') == 'cpu' else f"{m.get('gpu')}"
         acc = f"{_cell(r['valid_acc'] * 100, '.2f')} / {_cell(r['best_acc'] * 100, '.2f')}"
         rows.append(f"| {r['model']} | {r['dataset']} | {r['epochs']} | {acc} | {_cell(r['train_images_per_s'], ',.0f')} | "
-                    f"{_cell(r['seconds'], '.0f')} | {_cell(r['n_params'], ',')} | {where} ({r['precision']}) | "
+                    f"{_cell(r['seconds'], '.0f')}; {_cell(r['seconds'] / r['epochs'], '.1f')} | {_cell(r['n_params'], ',')} | {where} ({r['precision']}) | "
                     f"`{r.get('command') or '-'}` | {claims.get(r['model'], '-')} |")
     return '\n'.join(rows)
