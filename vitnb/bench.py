@@ -392,30 +392,25 @@ def vitnb_bench(
     "Benchmark vitnb: mixer scaling, or training/inference throughput against timm; prints a table, writes JSON on request."
     if task not in BENCH_TASKS: raise CliError(f"unknown task {task!r}: expected one of {tuple(BENCH_TASKS)}")
     command = ' '.join(['vitnb_bench'] + sys.argv[1:]) if is_cli() else None
+    if threads: torch.set_num_threads(threads)
     overrides = {k: v for k, v in dict(img_size=img_size, patch_size=patch_size).items() if v is not None}
-    if task == 'profile':
-        if threads: torch.set_num_threads(threads)
-        dev = default_device(device)
-        prec = resolve_precision(precision, dev)
-        try: step = make_step(create_model(model, **overrides), 'train', prec, batch=batch or 128, device=dev)
-        except (ValueError, KeyError) as e: raise CliError(str(e.args[0] if e.args else e)) from None
-        res = dict(task='profile', machine=run_environment(dev), command=command, rows=profile_step(step, steps=repeats or 3),
-                   settings=dict(model=model, precision=prec, batch=batch or 128, overrides=overrides, device=str(dev)))
-        print(format_profile(res['rows']))
-        if json: print('wrote', save_json(res, json))
-        return res
     if task != 'scaling':
         try:
-            res = compare_throughput(task, model, vs, precision=precision, peer_precision=peer_precision, peer_attn=peer_attn,
-                                     batch=batch or 128, repeats=repeats or 7, calls=calls, device=device, threads=threads,
-                                     compile=compile,
-                                     **overrides)
+            if task == 'profile':
+                dev = default_device(device)
+                prec = resolve_precision(precision, dev)
+                step = make_step(create_model(model, **overrides), 'train', prec, batch=batch or 128, device=dev)
+                res = dict(task='profile', machine=run_environment(dev), rows=profile_step(step, steps=repeats or 3),
+                           settings=dict(model=model, precision=prec, batch=batch or 128, overrides=overrides, device=str(dev)))
+            else:
+                res = compare_throughput(task, model, vs, precision=precision, peer_precision=peer_precision,
+                                         peer_attn=peer_attn, batch=batch or 128, repeats=repeats or 7, calls=calls,
+                                         device=device, compile=compile, **overrides)
         except (ValueError, KeyError, ImportError) as e: raise CliError(str(e.args[0] if e.args else e)) from None
         res['command'] = command
-        print(format_throughput(res))
+        print(format_profile(res['rows']) if task == 'profile' else format_throughput(res))
         if json: print('wrote', save_json(res, json))
         return res
-    if threads: torch.set_num_threads(threads)
     sizes = _csv(sizes, int) if sizes else (QUICK_SIZES if quick else FULL_SIZES)
     mixers = _csv(mixers) if mixers else tuple(SCALING_MIXERS)
     bad = [m for m in mixers if m not in SCALING_MIXERS]

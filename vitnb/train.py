@@ -247,7 +247,7 @@ def fit_model(model:str='mini_vit', dataset:str='digits', *, epochs:int=30, bs:i
               mixup:float=0., cutmix:float=0., grad_clip:float=None, grad_log_every:int=50, skip_nonfinite:bool=False,
               seed:int=0, precision:str='auto', device=None, save_dir=None, run_name:str=None, save_freq:int=0,
               resume=None, tensorboard:bool=True, progress:bool=None, data_kwargs:dict=None, cbs:list=None,
-              **model_overrides) -> dict:
+              command:str=None, **model_overrides) -> dict:
     "Train registered `model` on `dataset` with the vitnb recipe (or `resume` a run); returns the results."
     ck = load_checkpoint(resume) if resume else None
     if ck is not None:                                        # the checkpoint says what was trained, and how
@@ -310,7 +310,7 @@ def fit_model(model:str='mini_vit', dataset:str='digits', *, epochs:int=30, bs:i
                n_params=sum(p.numel() for p in net.parameters()), train_images_per_s=thr.images_per_s,
                valid_acc=hist['accuracy'][-1], best_acc=max(hist['accuracy']), history=hist,
                skipped_batches=guard.skipped, grad_norms=gn.log, run_dir=str(run_dir) if run_dir else None,
-               machine=run_environment(dev))
+               machine=run_environment(dev), command=command)
     if run_dir:
         plot_curves(rows, list(names), learn.recorder.lrs, path=run_dir/'curves.png')
         (run_dir/'results.json').write_text(json.dumps(res, indent=2))
@@ -375,12 +375,11 @@ def vitnb_train(
                         cutmix=cutmix, grad_clip=grad_clip, grad_log_every=grad_log_every, skip_nonfinite=skip_nonfinite,
                         seed=seed, precision=precision, device=device, save_dir=save_dir, run_name=run_name,
                         save_freq=save_freq, resume=resume, tensorboard=not no_tensorboard, data_kwargs=data_kwargs,
+                        command=' '.join(['vitnb_train'] + [shlex.quote(a) for a in sys.argv[1:]]),
                         **overrides)
     except (KeyError, ValueError, TypeError, FileNotFoundError, IsADirectoryError, NonFiniteLossError) as e:
         sys.exit(f"vitnb_train: error: {e.args[0] if e.args else e}")
     run = Path(res['run_dir'])
-    res['command'] = ' '.join(['vitnb_train'] + [shlex.quote(a) for a in sys.argv[1:]])
-    (run/'results.json').write_text(json.dumps({k: v for k, v in res.items() if k != 'learn'}, indent=2))
     print(f"{res['model']} on {res['dataset']}: valid accuracy {res['valid_acc']:.4f} (best {res['best_acc']:.4f}) after "
           f"{epochs} epochs in {res['seconds']:.1f} s ({res['train_images_per_s']:.0f} train images/s, "
           f"{res['n_params']:,} parameters, {res['precision']})")
