@@ -86,6 +86,10 @@ class SlotAttention(nn.Module):
         self.gru = nn.GRUCell(slot_dim, slot_dim)
         self.mlp = Mlp(slot_dim, int(slot_dim * mlp_ratio))
 
+    def reset_parameters(self):
+        "Glorot-uniform q, k, v projections, as in the reference implementation (not ViT's std-0.02 init)."
+        for lin in (self.to_q, self.to_k, self.to_v): nn.init.xavier_uniform_(lin.weight)
+
     def forward(self, tokens, slots):
         B, K, D = slots.shape
         x = self.norm_tokens(tokens)
@@ -201,7 +205,8 @@ class SlotBasedVideoModel(nn.Module):
         cfg = self.cfg = cfg or build_config(SlotVideoConfig, **overrides)
         mixer_args(cfg)                                                    # validates attention / triple_mode
         self.encoder, self.decoder = SlotEncoder(cfg), SlotDecoder(cfg)
-        self.apply(init_weights)
+        self.apply(init_weights)                                           # ViT init for the transformer layers,
+        self.encoder.slot_attn.reset_parameters()                          # then Slot Attention's own
 
     def forward(self, frames):
         cfg = self.cfg
@@ -217,9 +222,9 @@ def slot_video(**overrides) -> SlotBasedVideoModel:
     "Slot-based video model: 8 slots, slot/token width 256, 2+2 layers, 64x64 RGB frames, patch 8."
     return SlotBasedVideoModel(build_config(SlotVideoConfig, **overrides))
 
-SLOT_VIDEO_TINY = dict(img_size=32, patch_size=4, in_chans=1, token_dim=64, slot_dim=64, num_slot_pool=4, enc_depth=1, dec_depth=1)
+SLOT_VIDEO_TINY = dict(img_size=32, patch_size=4, in_chans=1, token_dim=64, slot_dim=64, num_slot_pool=4, enc_depth=1, dec_depth=3)
 
 @register_model
 def slot_video_tiny(**overrides) -> SlotBasedVideoModel:
-    "Small slot-based video model for CPU runs: 4 slots, width 64, 1+1 layers, 32x32 grey frames, patch 4."
+    "Small slot-based video model for CPU runs: 4 slots, width 64, 1+3 layers, 32x32 grey frames, patch 4."
     return SlotBasedVideoModel(build_config(SlotVideoConfig, **{**SLOT_VIDEO_TINY, **overrides}))

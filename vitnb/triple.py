@@ -15,7 +15,8 @@ from fastcore.basics import patch
 from .embed import to_2tuple
 
 # %% auto #0
-__all__ = ['TRIPLE_MODES', 'window_index', 'simplicial_attention', 'saved_tensor_bytes', 'TripleAttention', 'triple_mixer']
+__all__ = ['TRIPLE_MODES', 'window_index', 'gather_tokens', 'simplicial_attention', 'saved_tensor_bytes', 'TripleAttention',
+           'triple_mixer']
 
 # %% ../nbs/08_triple_wise.ipynb #95244fa2
 def _clamped(n:int, w:int) -> torch.Tensor:
@@ -39,13 +40,33 @@ def window_index(n:int, window, *, grid_size=None, num_prefix_tokens:int=0) -> t
     return torch.cat([_clamped(n, idx.shape[1])[:P], idx])
 
 # %% ../nbs/08_triple_wise.ipynb #c293c9a1
+class _GatherTokens(torch.autograd.Function):
+    "`t[:, :, idx]` for `t` `(B, H, N, d)` and a flat index `idx` `(M,)`, via `gather` (2-byte CPU dtypes: on `int16` bits)."
+    @staticmethod
+    def forward(ctx, t, idx):
+        ctx.save_for_backward(idx); ctx.n = t.shape[2]
+        bits = t.element_size() == 2 and t.is_floating_point() and t.device.type == 'cpu'
+        src = t.view(torch.int16) if bits else t
+        out = src.gather(2, idx.reshape(1, 1, -1, 1).expand(*t.shape[:2], -1, t.shape[-1]))
+        return out.view(t.dtype) if bits else out
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, = ctx.saved_tensors
+        full = idx.reshape(1, 1, -1, 1).expand(*g.shape[:2], -1, g.shape[-1])
+        return g.new_zeros(*g.shape[:2], ctx.n, g.shape[-1]).scatter_add_(2, full, g), None
+
+def gather_tokens(t:torch.Tensor, index:torch.Tensor) -> torch.Tensor:
+    "Each query's window of `t` `(B, H, N, d)`: `(B, H, *index.shape, d)` for a token index `(N, w)`."
+    return _GatherTokens.apply(t, index.reshape(-1)).unflatten(2, index.shape)
+
+# %% ../nbs/08_triple_wise.ipynb #340c4b57
 def simplicial_attention(q, k1, k2, v1, v2, *, index=None, scale:float=None, dropout_p:float=0., return_attn:bool=False):
     "2-simplicial attention, all `(B, H, N, d)`; `index` `(N, w)`: each query's window (`None`: all tokens)."
     scale = q.shape[-1] ** -0.5 if scale is None else scale
     if index is None: win = lambda t: t.unsqueeze(2)                  # every window is all N tokens: broadcast
     else:
-        N, w = index.shape                                             # gather (not t[:, :, index]): its backward is faster
-        win = lambda t: t.gather(2, index.reshape(1, 1, N * w, 1).expand(*t.shape[:2], -1, t.shape[-1])).unflatten(2, (N, w))
+        win = lambda t: gather_tokens(t, index)                         # (not t[:, :, index]: its backward is slower)
     k1w, k2w, v1w, v2w = map(win, (k1, k2, v1, v2))                    # (B, H, N, w, d), or (B, H, 1, N, d)
     logits = ((q * scale).unsqueeze(-2) * k1w) @ k2w.transpose(-2, -1)  # (B, H, N, w, w): A[i, j, k]
     attn = logits.flatten(-2).float().softmax(-1).to(q.dtype).view_as(logits)   # softmax over the w^2 pairs

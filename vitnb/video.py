@@ -30,7 +30,7 @@ import vitnb.slots  # registers slot_video, slot_video_tiny
 __all__ = ['DIGIT_POOLS', 'VIDEO_EXTS', 'VARIANTS', 'moving_digits', 'decode_video', 'sample_indices', 'frames_to_clip',
            'VideoFolder', 'ParquetVideos', 'load_clips', 'clip_dls', 'video_dls', 'mean_frame_mse', 'psnr',
            'recon_loss', 'ReconMSE', 'ReconPSNR', 'SaveBestReconstruction', 'fit_video', 'plot_reconstruction',
-           'vitnb_video', 'compare_attention', 'print_table']
+           'vitnb_video', 'train_variants', 'summarize_comparison', 'compare_attention', 'print_table']
 
 # %% ../nbs/14_video.ipynb #f21013a3
 def _digit_images(size:int) -> torch.Tensor:
@@ -364,12 +364,17 @@ def vitnb_video(
 # %% ../nbs/14_video.ipynb #17b92832
 VARIANTS = (('standard', 'simplicial'), ('triple', 'simplicial'), ('triple', 'concat'))
 
-def compare_attention(save_dir='runs/video_compare', variants=VARIANTS, **kw) -> dict:
-    "Train one video model per (attention, triple_mode) with identical settings `kw`; table rows, figure, results."
+def train_variants(save_dir='runs/video_compare', variants=VARIANTS, **kw) -> dict:
+    "Train one video model per (attention, triple_mode) with identical settings `kw`: name -> `fit_video` result."
     save_dir, results = Path(save_dir), {}
     for a, m in variants:
         r = fit_video(attention=a, triple_mode=m, save_dir=save_dir/(a if a == 'standard' else f'{a}_{m}'), **kw)
         results[r['attention']] = r
+    return results
+
+def summarize_comparison(results:dict, save_dir='runs/video_compare') -> dict:
+    "Table rows (per-epoch MSE, final MSE/PSNR, parameters, throughput, the mean-frame baseline) and the figure of `results`."
+    save_dir = Path(save_dir)
     rows = [dict(attention=k, params=r['n_params'], **{f'mse_ep{i + 1}': v for i, v in enumerate(r['history']['mse'])},
                  valid_mse=r['valid_mse'], valid_psnr=r['valid_psnr'], frames_per_s=r['frames_per_s'], seconds=r['seconds'])
             for k, r in results.items()]
@@ -379,6 +384,10 @@ def compare_attention(save_dir='runs/video_compare', variants=VARIANTS, **kw) ->
     fig = plot_reconstruction({k: r['learn'].model for k, r in results.items()}, clip, save_dir/'recon.png')
     (save_dir/'table.json').write_text(json.dumps(rows, indent=2))
     return dict(rows=rows, results=results, figure=save_dir/'recon.png')
+
+def compare_attention(save_dir='runs/video_compare', variants=VARIANTS, **kw) -> dict:
+    "Train one video model per (attention, triple_mode) with identical settings `kw`; table rows, figure, results."
+    return summarize_comparison(train_variants(save_dir, variants, **kw), save_dir)
 
 def print_table(rows:list):
     "Print comparison rows as a Markdown table."
