@@ -247,7 +247,7 @@ def fit_model(model:str='mini_vit', dataset:str='digits', *, epochs:int=30, bs:i
               mixup:float=0., cutmix:float=0., grad_clip:float=None, grad_log_every:int=50, skip_nonfinite:bool=False,
               seed:int=0, precision:str='auto', device=None, save_dir=None, run_name:str=None, save_freq:int=0,
               resume=None, tensorboard:bool=True, progress:bool=None, data_kwargs:dict=None, cbs:list=None,
-              command:str=None, **model_overrides) -> dict:
+              command:str=None, compile:bool=False, **model_overrides) -> dict:
     "Train registered `model` on `dataset` with the vitnb recipe (or `resume` a run); returns the results."
     ck = load_checkpoint(resume) if resume else None
     if ck is not None:                                        # the checkpoint says what was trained, and how
@@ -262,12 +262,13 @@ def fit_model(model:str='mini_vit', dataset:str='digits', *, epochs:int=30, bs:i
     info = dls.info
     model_kwargs = dict(model_overrides, img_size=info.img_size, in_chans=info.in_chans, num_classes=info.num_classes)
     net = create_model(model, **model_kwargs)
+    if compile: net.compile()                                 # in place: the state-dict keys stay plain
     prec = resolve_precision(precision, dev)
     config = dict(model=model, model_kwargs=model_kwargs, model_overrides=model_overrides, dataset=dataset,
                   data_kwargs=data_kwargs, vitnb_version=vitnb.__version__,
                   train=dict(epochs=epochs, bs=bs, lr=lr, weight_decay=weight_decay, warmup_epochs=warmup_epochs,
                              min_lr=min_lr, label_smoothing=label_smoothing, mixup=mixup, cutmix=cutmix,
-                             grad_clip=grad_clip, seed=seed, precision=prec, device=str(dev)))
+                             grad_clip=grad_clip, seed=seed, precision=prec, device=str(dev), compile=compile))
     run_dir = None
     if ck is not None: run_dir = Path(resume).parent
     elif save_dir: run_dir = Path(save_dir)/(run_name or f"{model}_{dataset}_{datetime.now():%Y%m%d_%H%M%S}")
@@ -362,6 +363,7 @@ def vitnb_train(
     drop_path:float=None,          # Model override: stochastic depth rate
     ripple_stages:int=None,        # Model override (ripple_vit): pooling stages
     hydra_branches:int=None,       # Model override (hydra_vit): query branches
+    compile:bool=False,            # torch.compile the model: faster steps after a one-time compilation (needs a C++ compiler)
 ):
     "Train a vitnb model on a dataset and save the best checkpoint, config, logs and curves."
     given = dict(dim=dim, depth=depth, heads=heads, mlp_ratio=mlp_ratio, num_cls=num_cls, patch_size=patch_size,
@@ -375,7 +377,7 @@ def vitnb_train(
                         cutmix=cutmix, grad_clip=grad_clip, grad_log_every=grad_log_every, skip_nonfinite=skip_nonfinite,
                         seed=seed, precision=precision, device=device, save_dir=save_dir, run_name=run_name,
                         save_freq=save_freq, resume=resume, tensorboard=not no_tensorboard, data_kwargs=data_kwargs,
-                        command=' '.join(['vitnb_train'] + [shlex.quote(a) for a in sys.argv[1:]]),
+                        command=' '.join(['vitnb_train'] + [shlex.quote(a) for a in sys.argv[1:]]), compile=compile,
                         **overrides)
     except (KeyError, ValueError, TypeError, FileNotFoundError, IsADirectoryError, NonFiniteLossError) as e:
         sys.exit(f"vitnb_train: error: {e.args[0] if e.args else e}")
