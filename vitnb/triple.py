@@ -40,21 +40,23 @@ def window_index(n:int, window, *, grid_size=None, num_prefix_tokens:int=0) -> t
     return torch.cat([_clamped(n, idx.shape[1])[:P], idx])
 
 # %% ../nbs/08_triple_wise.ipynb #c293c9a1
+def _along_tokens(idx, t):
+    "A flat token index `(M,)` as the `(B, H, M, d)` index that `gather`/`scatter_add` take for `t` `(B, H, ., d)`."
+    return idx.reshape(1, 1, -1, 1).expand(*t.shape[:2], -1, t.shape[-1])
+
 class _GatherTokens(torch.autograd.Function):
     "`t[:, :, idx]` for `t` `(B, H, N, d)` and a flat index `idx` `(M,)`, via `gather` (2-byte CPU dtypes: on `int16` bits)."
     @staticmethod
     def forward(ctx, t, idx):
         ctx.save_for_backward(idx); ctx.n = t.shape[2]
         bits = t.element_size() == 2 and t.is_floating_point() and t.device.type == 'cpu'
-        src = t.view(torch.int16) if bits else t
-        out = src.gather(2, idx.reshape(1, 1, -1, 1).expand(*t.shape[:2], -1, t.shape[-1]))
+        out = (t.view(torch.int16) if bits else t).gather(2, _along_tokens(idx, t))
         return out.view(t.dtype) if bits else out
 
     @staticmethod
     def backward(ctx, g):
         idx, = ctx.saved_tensors
-        full = idx.reshape(1, 1, -1, 1).expand(*g.shape[:2], -1, g.shape[-1])
-        return g.new_zeros(*g.shape[:2], ctx.n, g.shape[-1]).scatter_add_(2, full, g), None
+        return g.new_zeros(*g.shape[:2], ctx.n, g.shape[-1]).scatter_add_(2, _along_tokens(idx, g), g), None
 
 def gather_tokens(t:torch.Tensor, index:torch.Tensor) -> torch.Tensor:
     "Each query's window of `t` `(B, H, N, d)`: `(B, H, *index.shape, d)` for a token index `(N, w)`."
