@@ -11,9 +11,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from .core import MIXERS
+from .cpu_kernel import kernel_usable, kernel_preferred, cpu_attention, cpu_qkv_attention
 
 # %% auto #0
-__all__ = ['BACKENDS', 'manual_attention', 'flash_usable', 'choose_backend', 'capture_attention', 'attention',
+__all__ = ['BACKENDS', 'manual_attention', 'flash_usable', 'choose_backend', 'capture_attention', 'attention', 'qkv_attention',
            'MultiHeadAttention', 'AttentionCheckError', 'verify_attention', 'mhsa_mixer', 'set_attention_backend']
 
 # %% ../nbs/02_attention.ipynb #67687ff8
@@ -28,7 +29,7 @@ def manual_attention(q, k, v, attn_mask=None, dropout_p:float=0., scale:float=No
     return out, attn
 
 # %% ../nbs/02_attention.ipynb #cf8beffd
-BACKENDS = ('auto', 'manual', 'sdpa', 'flash')
+BACKENDS = ('auto', 'manual', 'sdpa', 'flash', 'cpu_kernel')
 _HAS_FLASH = importlib.util.find_spec('flash_attn') is not None
 _warned = set()
 
@@ -40,15 +41,20 @@ def flash_usable(q, attn_mask=None) -> bool:
     return _HAS_FLASH and q.is_cuda and q.dtype in (torch.float16, torch.bfloat16) and attn_mask is None
 
 # %% ../nbs/02_attention.ipynb #20663165
-def choose_backend(q, attn_mask=None, backend:str='auto') -> str:
+def choose_backend(q, attn_mask=None, backend:str='auto', *, k=None, v=None, dropout_p:float=0.) -> str:
     "The backend that `attention` runs for these inputs when asked for `backend`."
     if backend not in BACKENDS: raise ValueError(f"Unknown attention backend {backend!r}: expected one of {BACKENDS}")
     if backend == 'flash' and not flash_usable(q, attn_mask):
         _warn_once("flash-attn requested but unusable here (needs the flash_attn package, a CUDA tensor in "
                    "fp16/bf16 and no mask): falling back to SDPA")
         return 'sdpa'
+    if backend == 'cpu_kernel' and not kernel_usable(q, k, v, attn_mask, dropout_p):
+        _warn_once("the CPU attention kernel was requested but cannot run here (it needs bf16 CPU tensors, a compiled "
+                   "head width, no mask, no attention dropout and a C++ compiler): falling back to the manual path")
+        return 'manual'
     if backend != 'auto': return backend
     if q.is_cuda: return 'flash' if flash_usable(q, attn_mask) else 'sdpa'
+    if kernel_usable(q, k, v, attn_mask, dropout_p) and kernel_preferred(q, k): return 'cpu_kernel'
     if q.dtype == torch.bfloat16 and torch.is_grad_enabled(): return 'manual'
     return 'sdpa'
 
@@ -75,10 +81,19 @@ def attention(q, k, v, *, attn_mask=None, dropout_p:float=0., scale:float=None, 
         out, attn = manual_attention(q, k, v, attn_mask, dropout_p, scale)
         for records in _captures: records.append(dict(q=q.detach(), k=k.detach(), v=v.detach(), attn=attn.detach(), out=out.detach()))
         return out
-    name = choose_backend(q, attn_mask, backend)
+    name = choose_backend(q, attn_mask, backend, k=k, v=v, dropout_p=dropout_p)
     if name == 'manual': return manual_attention(q, k, v, attn_mask, dropout_p, scale)[0]
     if name == 'flash': return _flash(q, k, v, dropout_p, scale)
+    if name == 'cpu_kernel': return cpu_attention(q, k, v, scale)
     return F.scaled_dot_product_attention(q, k, v, attn_mask=attn_mask, dropout_p=dropout_p, scale=scale)
+
+def qkv_attention(qkv, num_heads:int, *, dropout_p:float=0., scale:float=None, backend:str='auto'):
+    "Self-attention of a packed projection `(B, N, 3*H*d)` (q, k, v in that order, heads inside) -> `(B, N, H*d)`."
+    B, N, C3 = qkv.shape
+    q, k, v = qkv.reshape(B, N, 3, num_heads, C3 // (3 * num_heads)).permute(2, 0, 3, 1, 4)   # 3 x (B, H, N, d)
+    if not _captures and choose_backend(q, None, backend, k=k, v=v, dropout_p=dropout_p) == 'cpu_kernel':
+        return cpu_qkv_attention(qkv, num_heads, scale)          # gradient written straight into the packed layout
+    return attention(q, k, v, dropout_p=dropout_p, scale=scale, backend=backend).transpose(1, 2).reshape(B, N, C3 // 3)
 
 # %% ../nbs/02_attention.ipynb #c43f6323
 class MultiHeadAttention(nn.Module):
@@ -94,10 +109,8 @@ class MultiHeadAttention(nn.Module):
         self.proj_drop = nn.Dropout(proj_drop)
 
     def forward(self, x):
-        B, N, C = x.shape
-        q, k, v = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4)  # 3 x (B, H, N, d)
-        o = attention(q, k, v, dropout_p=self.attn_drop if self.training else 0., backend=self.backend)
-        return self.proj_drop(self.proj(o.transpose(1, 2).reshape(B, N, C)))   # (B, N, H*d) -> (B, N, D)
+        o = qkv_attention(self.qkv(x), self.num_heads, dropout_p=self.attn_drop if self.training else 0., backend=self.backend)
+        return self.proj_drop(self.proj(o))                   # (B, N, H*d) -> (B, N, D)
 
 # %% ../nbs/02_attention.ipynb #15232b35
 class AttentionCheckError(ValueError): "An attention call produced weights whose rows do not sum to 1."

@@ -51,7 +51,7 @@ class CLSTokens(nn.Module):
         self.tokens = nn.Parameter(torch.zeros(1, num, dim))
         nn.init.trunc_normal_(self.tokens, std=0.02)
 
-    def forward(self, x): return torch.cat([self.tokens.expand(x.shape[0], -1, -1), x], dim=1)
+    def forward(self, x): return torch.cat([self.tokens.to(x.dtype).expand(x.shape[0], -1, -1), x], dim=1)
 
 # %% ../nbs/01_patch_embed.ipynb #6cb2c1a3
 def sincos_1d(dim:int, pos:torch.Tensor) -> torch.Tensor:

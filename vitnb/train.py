@@ -26,7 +26,8 @@ from fastai.torch_core import to_float
 import vitnb
 from .core import create_model, list_models, MODELS, set_seed, default_device, resolve_precision, cpu_bf16_support, cpu_model, run_environment
 from .data import get_dls, list_datasets
-from .attention import choose_backend, _HAS_FLASH
+from .attention import choose_backend, _HAS_FLASH, BACKENDS
+from .cpu_kernel import kernel_status
 
 # %% auto #0
 __all__ = ['CKPT_KEYS', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw', 'warmup_cosine', 'save_checkpoint',
@@ -400,7 +401,7 @@ def machine_info() -> dict:
             'device': torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)',
             'cpu': f'{cpu_model()} ({os.cpu_count()} cores)',
             'flash_attn_importable': _HAS_FLASH, 'auto_precision': resolve_precision('auto', dev),
-            'auto_backend_train': train, 'auto_backend_infer': infer, **{f'cpu_{k}': v for k, v in cpu_bf16_support().items()},
+            'auto_backend_train': train, 'auto_backend_infer': infer, 'cpu_attention_kernel': kernel_status(), **{f'cpu_{k}': v for k, v in cpu_bf16_support().items()},
             'models': ', '.join(list_models()), 'datasets': ', '.join(list_datasets())}
 
 @call_parse

@@ -88,7 +88,8 @@ class ViT(nn.Module):
         self.apply(init_weights)
 
     def forward_features(self, x):
-        x = self.patch_embed(x) + self.pos_embed           # (B, N, D)
+        x = self.patch_embed(x)                             # (B, N, D), bf16 under bf16 autocast
+        x = x + self.pos_embed.to(x.dtype)                  # the residual stream keeps the embedding's dtype
         x = self.pos_drop(self.cls(x))                      # (B, num_cls + N, D)
         return self.norm(self.blocks(x))
 
