@@ -226,7 +226,8 @@ int vitnb_head_dims(long *out) { long n = 0;
 """
 
 # %% ../nbs/02a_cpu_kernel.ipynb #4ad6eefb
-CXXFLAGS = ('-O3', '-march=native', '-mprefer-vector-width=512', '-fopenmp', '-shared', '-fPIC', '-std=c++17')
+CXXFLAGS = ('-O3', '-march=native', '-fopenmp', '-shared', '-fPIC', '-std=c++17') + \
+           (('-mprefer-vector-width=512',) if platform.machine() in ('x86_64', 'AMD64') else ())   # GCC's x86 default is 256
 
 def _cpu_flags() -> str:
     try: return next(l for l in open('/proc/cpuinfo') if l.startswith(('flags', 'Features')))
