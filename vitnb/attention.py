@@ -81,7 +81,10 @@ def attention(q, k, v, *, attn_mask=None, dropout_p:float=0., scale:float=None, 
         out, attn = manual_attention(q, k, v, attn_mask, dropout_p, scale)
         for records in _captures: records.append(dict(q=q.detach(), k=k.detach(), v=v.detach(), attn=attn.detach(), out=out.detach()))
         return out
-    name = choose_backend(q, attn_mask, backend, k=k, v=v, dropout_p=dropout_p)
+    return _run(choose_backend(q, attn_mask, backend, k=k, v=v, dropout_p=dropout_p), q, k, v, attn_mask, dropout_p, scale)
+
+def _run(name, q, k, v, attn_mask, dropout_p, scale):
+    "Attention on the backend `name` (already chosen)."
     if name == 'manual': return manual_attention(q, k, v, attn_mask, dropout_p, scale)[0]
     if name == 'flash': return _flash(q, k, v, dropout_p, scale)
     if name == 'cpu_kernel': return cpu_attention(q, k, v, scale)
@@ -91,9 +94,12 @@ def qkv_attention(qkv, num_heads:int, *, dropout_p:float=0., scale:float=None, b
     "Self-attention of a packed projection `(B, N, 3*H*d)` (q, k, v in that order, heads inside) -> `(B, N, H*d)`."
     B, N, C3 = qkv.shape
     q, k, v = qkv.reshape(B, N, 3, num_heads, C3 // (3 * num_heads)).permute(2, 0, 3, 1, 4)   # 3 x (B, H, N, d)
-    if not _captures and choose_backend(q, None, backend, k=k, v=v, dropout_p=dropout_p) == 'cpu_kernel':
-        return cpu_qkv_attention(qkv, num_heads, scale)          # gradient written straight into the packed layout
-    return attention(q, k, v, dropout_p=dropout_p, scale=scale, backend=backend).transpose(1, 2).reshape(B, N, C3 // 3)
+    if _captures: o = attention(q, k, v, dropout_p=dropout_p, scale=scale, backend=backend)
+    else:
+        name = choose_backend(q, None, backend, k=k, v=v, dropout_p=dropout_p)
+        if name == 'cpu_kernel': return cpu_qkv_attention(qkv, num_heads, scale)   # gradient straight into the packed layout
+        o = _run(name, q, k, v, None, dropout_p, scale)
+    return o.transpose(1, 2).reshape(B, N, C3 // 3)
 
 # %% ../nbs/02_attention.ipynb #c43f6323
 class MultiHeadAttention(nn.Module):

@@ -265,11 +265,12 @@ def kernel_lib():
     if not _kernel:
         try:
             if os.environ.get('VITNB_NO_KERNEL'): raise RuntimeError("disabled by VITNB_NO_KERNEL")
-            lib = ctypes.CDLL(str(build_kernel()))
+            path = build_kernel()
+            lib = ctypes.CDLL(str(path))
             lib.vitnb_attn_fwd.argtypes = [_P, _S] * 4 + [_P] + [_L] * 5 + [ctypes.c_float, ctypes.c_int]
             lib.vitnb_attn_bwd.argtypes = [_P, _S] * 5 + [_P] + [_P, _S] * 3 + [_L] * 5 + [ctypes.c_float, ctypes.c_int]
             dims = (ctypes.c_long * 16)()
-            _kernel.update(lib=lib, head_dims=tuple(dims[:lib.vitnb_head_dims(dims)]), status=f"built: {build_kernel()}")
+            _kernel.update(lib=lib, head_dims=tuple(dims[:lib.vitnb_head_dims(dims)]), status=f"built: {path}")
         except (RuntimeError, OSError) as e: _kernel.update(lib=None, head_dims=(), status=f"unavailable: {e}")
     return _kernel['lib']
 
