@@ -13,7 +13,7 @@ from fastcore.script import call_parse, CliError, is_cli
 import torch.nn.functional as F
 from .core import MIXERS, set_seed, default_device, run_environment, create_model, resolve_precision, autocast
 from .attention import capture_attention
-import vitnb.attention, vitnb.linear  # register the mhsa, ripple, hydra and hydra_bolya mixers
+import vitnb.attention, vitnb.linear_attention  # register the mhsa, ripple, hydra and hydra_bolya mixers
 
 # %% auto #0
 __all__ = ['SCALING_MIXERS', 'LINEAR_MIXERS', 'FULL_SIZES', 'QUICK_SIZES', 'BENCH_TASKS', 'TRAIN_CLAIMS', 'build_bench_mixer',

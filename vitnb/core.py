@@ -73,7 +73,7 @@ def autocast(device:str|torch.device|None=None, precision:str='fp32'):
     return torch.autocast(dev.type, dtype=_DTYPES[precision])
 
 # %% ../nbs/00_core.ipynb #790ee6f1
-_BUILTIN_MODULES = ('attention', 'vit', 'quad', 'bank', 'qavit', 'linear', 'triple', 'slots')
+_BUILTIN_MODULES = ('attention', 'vit', 'qavit_branches', 'token_bank', 'qavit', 'linear_attention', 'triple_wise', 'slot_video')
 
 class Registry:
     "Name -> factory mapping with helpful errors; imports the vitnb `modules` that fill it on first use."

@@ -13,8 +13,8 @@ from torchvision.ops import StochasticDepth
 from .core import register_model, build_config
 from .embed import PatchEmbed, sincos_2d, to_2tuple
 from .vit import init_weights
-from .quad import WindowAttention, DilatedAttention, ChannelGroupAttention, check_grid
-from .bank import TokenBank, BankGateway
+from .qavit_branches import WindowAttention, DilatedAttention, ChannelGroupAttention, check_grid
+from .token_bank import TokenBank, BankGateway
 
 # %% auto #0
 __all__ = ['QAVIT_TINY', 'QAVIT_SMALL', 'HybridFusion', 'ConvFFN', 'QuadBlock', 'QAViTConfig', 'auto_patch_size',

@@ -24,7 +24,7 @@ from .core import create_model, MODELS, set_seed, default_device, resolve_precis
 from .embed import to_2tuple
 from .data import TensorDL
 from .train import (precision_callbacks, decay_groups, adamw, warmup_cosine, save_checkpoint, Throughput, plain_logger)
-import vitnb.slots  # registers slot_video, slot_video_tiny
+import vitnb.slot_video  # registers slot_video, slot_video_tiny
 
 # %% auto #0
 __all__ = ['DIGIT_POOLS', 'VIDEO_EXTS', 'VARIANTS', 'moving_digits', 'decode_video', 'sample_indices', 'frames_to_clip',

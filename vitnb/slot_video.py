@@ -14,7 +14,7 @@ from .core import register_model, build_config
 from .embed import PatchEmbed, sincos_2d, to_2tuple
 from .attention import attention
 from .vit import Block, Mlp, init_weights
-from .triple import TRIPLE_MODES   # also registers the 'triple' mixer
+from .triple_wise import TRIPLE_MODES   # also registers the 'triple' mixer
 
 # %% auto #0
 __all__ = ['ATTENTION_TYPES', 'SLOT_VIDEO_TINY', 'Sinusoidal2DPositionEmbed', 'rope_angles', 'apply_rope', 'RoPE1D', 'RoPE2D',

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .quad import CrossAttention
+from .qavit_branches import CrossAttention
 
 # %% auto #0
 __all__ = ['TokenBank', 'gated_update', 'BankWrite', 'BankGateway', 'run_gateways']
