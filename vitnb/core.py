@@ -86,6 +86,10 @@ class Registry:
         self._fns[name or fn.__name__] = fn
         return fn
 
+    def remove(self, name:str):
+        "Forget the factory registered as `name` (a `KeyError` if there is none)."
+        self.get(name); del self._fns[name]
+
     def _load(self):
         if self._loaded: return
         self._loaded = True
