@@ -1,4 +1,4 @@
-"""Images to token sequences: convolutional patch embedding, learnable CLS tokens and fixed 2D sin-cos position embeddings.
+"""Images to token sequences and where the tokens are: convolutional patch embedding, learnable CLS tokens, fixed 2D sin-cos positions, rotary position embedding (RoPE) in 1D and 2D, and the token-grid checks.
 
 Docs: https://vitnb.github.io/vitnb/embed.html.md"""
 
@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['check_image_batch', 'to_2tuple', 'PatchEmbed', 'CLSTokens', 'sincos_1d', 'sincos_2d']
+__all__ = ['check_image_batch', 'to_2tuple', 'PatchEmbed', 'CLSTokens', 'sincos_1d', 'sincos_2d', 'Sinusoidal2DPositionEmbed',
+           'rope_angles', 'apply_rope', 'RoPE1D', 'RoPE2D', 'token_grid', 'check_grid']
 
 # %% ../nbs/01_embed.ipynb #39577290
 def check_image_batch(x:torch.Tensor, in_chans:int, img_size:tuple):
@@ -67,3 +68,75 @@ def sincos_2d(dim:int, grid_size) -> torch.Tensor:
     if dim % 4: raise ValueError(f"2D sin-cos embedding width must be divisible by 4, got {dim}")
     rows, cols = torch.meshgrid(torch.arange(gh), torch.arange(gw), indexing='ij')
     return torch.cat([sincos_1d(dim // 2, rows), sincos_1d(dim // 2, cols)], dim=1)
+
+# %% ../nbs/01_embed.ipynb #f2e8348d
+class Sinusoidal2DPositionEmbed(nn.Module):
+    "Add the fixed 2D sin-cos table of a `grid_size` token grid: `(B, gh*gw, dim) -> (B, gh*gw, dim)`."
+    def __init__(self, dim:int, grid_size):
+        super().__init__()
+        self.grid_size = to_2tuple(grid_size)
+        self.register_buffer('pe', sincos_2d(dim, self.grid_size)[None], persistent=False)   # (1, N, dim)
+
+    def forward(self, x):
+        if x.shape[-2:] != self.pe.shape[-2:]:
+            raise ValueError(f"Expected tokens (..., {self.pe.shape[1]}, {self.pe.shape[2]}) for a {self.grid_size} grid, got {tuple(x.shape)}")
+        return x + self.pe
+
+# %% ../nbs/01_embed.ipynb #9d563a16
+def rope_angles(pos:torch.Tensor, dim:int, base:float=10000.) -> tuple:
+    "`cos`, `sin` tables `(len(pos), dim/2)` of the angles `pos * base^(-2c/dim)`."
+    if dim % 2: raise ValueError(f"RoPE needs an even width, got {dim}")
+    theta = base ** (-torch.arange(dim // 2, dtype=torch.float64) * 2 / dim)
+    ang = pos.double().reshape(-1, 1) * theta
+    return ang.cos().float(), ang.sin().float()
+
+def apply_rope(x:torch.Tensor, cos:torch.Tensor, sin:torch.Tensor) -> torch.Tensor:
+    "Rotate the channel pairs `(x[..., c], x[..., c + d/2])` of `x` `(..., N, d)` by the angles in `cos`, `sin` `(N, d/2)`."
+    x1, x2 = x.chunk(2, -1)
+    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
+    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1)
+
+# %% ../nbs/01_embed.ipynb #181ad65b
+class RoPE1D(nn.Module):
+    "Rotary embedding over one axis (time): `(..., N, dim)` rotated by positions `pos` (default `0..N-1`)."
+    def __init__(self, dim:int, base:float=10000.):
+        super().__init__()
+        if dim % 2: raise ValueError(f"RoPE needs an even width, got {dim}")
+        self.dim, self.base = dim, base
+
+    def forward(self, x, pos=None):
+        pos = torch.arange(x.shape[-2], device=x.device) if pos is None else torch.as_tensor(pos, device=x.device)
+        cos, sin = rope_angles(pos, self.dim, self.base)
+        return apply_rope(x, cos.to(x.device), sin.to(x.device))
+
+class RoPE2D(nn.Module):
+    "Axial rotary embedding on a `grid_size` token grid: first half of `dim` rotated by row, second half by column."
+    def __init__(self, dim:int, grid_size, base:float=10000.):
+        super().__init__()
+        if dim % 4: raise ValueError(f"2D RoPE needs a width divisible by 4, got {dim}")
+        self.grid_size, self.row, self.col = to_2tuple(grid_size), RoPE1D(dim // 2, base), RoPE1D(dim // 2, base)
+
+    def forward(self, x, rows=None, cols=None):
+        gh, gw = self.grid_size
+        if rows is None: rows, cols = (t.flatten() for t in torch.meshgrid(torch.arange(gh), torch.arange(gw), indexing='ij'))
+        xr, xc = x.chunk(2, -1)
+        return torch.cat([self.row(xr, rows), self.col(xc, cols)], -1)
+
+# %% ../nbs/01_embed.ipynb #6688bae6
+def token_grid(n:int, grid_size=None) -> tuple:
+    "The `(h, w)` grid of `n` tokens: `grid_size` if given (checked against `n`), else a square one."
+    if grid_size is not None:
+        h, w = to_2tuple(grid_size)
+        if h * w != n: raise ValueError(f"{n} grid tokens do not fill the {h}x{w} grid this mixer was built for (expected {h * w})")
+        return h, w
+    s = math.isqrt(n)
+    if s * s != n:
+        raise ValueError(f"{n} tokens (after the prefix tokens) do not form a square grid: expected a square number "
+                         f"such as {s * s} or {(s + 1) ** 2}, or pass grid_size=(h, w)")
+    return s, s
+
+def check_grid(x:torch.Tensor, grid_size):
+    "Raise a `ValueError` unless `x` is `(B, H*W, C)` for the `(H, W)` grid."
+    H, W = to_2tuple(grid_size)
+    if x.ndim != 3 or x.shape[1] != H * W:
+        raise ValueError(f"Expected tokens (B, {H * W}, C) for a {H}x{W} grid, got shape {tuple(x.shape)}")

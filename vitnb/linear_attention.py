@@ -12,11 +12,11 @@ import torch.nn.functional as F
 from torch import nn
 from einops import rearrange
 from .core import MIXERS, register_model, build_config
-from .embed import to_2tuple
+from .embed import to_2tuple, token_grid
 from .vit import ViT, ViTConfig
 
 # %% auto #0
-__all__ = ['LINEAR_VIT', 'relu_features', 'linear_attention', 'LinearAttention', 'linear_mixer', 'token_grid', 'ripple_sizes',
+__all__ = ['LINEAR_VIT', 'relu_features', 'linear_attention', 'LinearAttention', 'linear_mixer', 'ripple_sizes',
            'RippleAttention', 'ripple_mixer', 'HydraAttention', 'hydra_mixer', 'HydraBolya', 'hydra_bolya_mixer',
            'mixer_vit', 'baseline_vit', 'ripple_vit', 'hydra_vit', 'hydra_bolya_vit']
 
@@ -56,18 +56,6 @@ def linear_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:in
     return LinearAttention(dim, num_heads, qkv_bias=qkv_bias, proj_drop=proj_drop)
 
 # %% ../nbs/07_linear_attention.ipynb #da7900f9
-def token_grid(n:int, grid_size=None) -> tuple:
-    "The `(h, w)` grid of `n` tokens: `grid_size` if given (checked against `n`), else a square one."
-    if grid_size is not None:
-        h, w = to_2tuple(grid_size)
-        if h * w != n: raise ValueError(f"{n} grid tokens do not fill the {h}x{w} grid this mixer was built for (expected {h * w})")
-        return h, w
-    s = math.isqrt(n)
-    if s * s != n:
-        raise ValueError(f"{n} tokens (after the prefix tokens) do not form a square grid: expected a square number "
-                         f"such as {s * s} or {(s + 1) ** 2}, or pass grid_size=(h, w)")
-    return s, s
-
 def ripple_sizes(h:int, w:int, stages:int) -> list:
     "Grid sizes before and after each pooling stage, `[(h, w), (ceil(h/2), ceil(w/2)), ...]`."
     sizes = [(h, w)]

@@ -13,7 +13,8 @@ from torchvision.ops import StochasticDepth
 from .core import register_model, build_config
 from .embed import PatchEmbed, sincos_2d, to_2tuple
 from .vit import init_weights
-from .qavit_branches import WindowAttention, DilatedAttention, ChannelGroupAttention, check_grid
+from .qavit_branches import WindowAttention, DilatedAttention, ChannelGroupAttention
+from .embed import check_grid
 from .token_bank import TokenBank, BankGateway
 
 # %% auto #0

@@ -13,12 +13,11 @@ from torch import nn
 from einops import rearrange
 from .core import MIXERS
 from .attention import attention, BACKENDS
-from .embed import to_2tuple
+from .embed import to_2tuple, check_grid
 
 # %% auto #0
 __all__ = ['grad_problems', 'batch_leak', 'CrossAttention', 'LinformerProj', 'LinformerAttention', 'linformer_mixer',
-           'check_grid', 'WindowAttention', 'dilated_landmarks', 'num_landmarks', 'DilatedAttention',
-           'ChannelGroupAttention']
+           'WindowAttention', 'dilated_landmarks', 'num_landmarks', 'DilatedAttention', 'ChannelGroupAttention']
 
 # %% ../nbs/04_qavit_branches.ipynb #8ed2aaa7
 def grad_problems(module:nn.Module) -> list:
@@ -84,13 +83,6 @@ def linformer_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens
     if grid_size is None: raise ValueError("the linformer mixer needs grid_size to know the sequence length")
     gh, gw = to_2tuple(grid_size)
     return LinformerAttention(dim, num_heads, num_prefix_tokens + gh * gw, k=k, attn_drop=attn_drop, proj_drop=proj_drop, backend=backend)
-
-# %% ../nbs/04_qavit_branches.ipynb #e591642e
-def check_grid(x, grid_size):
-    "Raise a `ValueError` unless `x` is `(B, H*W, C)` for the `(H, W)` grid."
-    H, W = grid_size
-    if x.ndim != 3 or x.shape[1] != H * W:
-        raise ValueError(f"Expected tokens (B, {H * W}, C) for a {H}x{W} grid, got shape {tuple(x.shape)}")
 
 # %% ../nbs/04_qavit_branches.ipynb #d7249c07
 class WindowAttention(nn.Module):

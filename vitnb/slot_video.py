@@ -1,4 +1,4 @@
-"""Position encodings (2D sin-cos, RoPE over time and space), Slot Attention with slots carried from frame to frame, a slot decoder with per-slot alpha masks, and the video reconstruction model built from them.
+"""Slot Attention with slots carried from frame to frame, a slot decoder with per-slot alpha masks, and the video reconstruction model built from them.
 
 Docs: https://vitnb.github.io/vitnb/slot_video.html.md"""
 
@@ -11,68 +11,14 @@ import torch
 from torch import nn
 from einops import rearrange
 from .core import register_model, build_config
-from .embed import PatchEmbed, sincos_2d, to_2tuple
+from .embed import PatchEmbed, Sinusoidal2DPositionEmbed, to_2tuple
 from .attention import attention
 from .vit import Block, Mlp, init_weights
 from .triple_wise import TRIPLE_MODES   # also registers the 'triple' mixer
 
 # %% auto #0
-__all__ = ['ATTENTION_TYPES', 'SLOT_VIDEO_TINY', 'Sinusoidal2DPositionEmbed', 'rope_angles', 'apply_rope', 'RoPE1D', 'RoPE2D',
-           'SlotAttention', 'SlotVideoConfig', 'mixer_args', 'SlotEncoder', 'SlotDecoder', 'check_video_batch',
-           'SlotBasedVideoModel', 'slot_video', 'slot_video_tiny']
-
-# %% ../nbs/09_slot_video.ipynb #f2e8348d
-class Sinusoidal2DPositionEmbed(nn.Module):
-    "Add the fixed 2D sin-cos table of a `grid_size` token grid: `(B, gh*gw, dim) -> (B, gh*gw, dim)`."
-    def __init__(self, dim:int, grid_size):
-        super().__init__()
-        self.grid_size = to_2tuple(grid_size)
-        self.register_buffer('pe', sincos_2d(dim, self.grid_size)[None], persistent=False)   # (1, N, dim)
-
-    def forward(self, x):
-        if x.shape[-2:] != self.pe.shape[-2:]:
-            raise ValueError(f"Expected tokens (..., {self.pe.shape[1]}, {self.pe.shape[2]}) for a {self.grid_size} grid, got {tuple(x.shape)}")
-        return x + self.pe
-
-# %% ../nbs/09_slot_video.ipynb #9d563a16
-def rope_angles(pos:torch.Tensor, dim:int, base:float=10000.) -> tuple:
-    "`cos`, `sin` tables `(len(pos), dim/2)` of the angles `pos * base^(-2c/dim)`."
-    if dim % 2: raise ValueError(f"RoPE needs an even width, got {dim}")
-    theta = base ** (-torch.arange(dim // 2, dtype=torch.float64) * 2 / dim)
-    ang = pos.double().reshape(-1, 1) * theta
-    return ang.cos().float(), ang.sin().float()
-
-def apply_rope(x:torch.Tensor, cos:torch.Tensor, sin:torch.Tensor) -> torch.Tensor:
-    "Rotate the channel pairs `(x[..., c], x[..., c + d/2])` of `x` `(..., N, d)` by the angles in `cos`, `sin` `(N, d/2)`."
-    x1, x2 = x.chunk(2, -1)
-    cos, sin = cos.to(x.dtype), sin.to(x.dtype)
-    return torch.cat([x1 * cos - x2 * sin, x1 * sin + x2 * cos], -1)
-
-# %% ../nbs/09_slot_video.ipynb #181ad65b
-class RoPE1D(nn.Module):
-    "Rotary embedding over one axis (time): `(..., N, dim)` rotated by positions `pos` (default `0..N-1`)."
-    def __init__(self, dim:int, base:float=10000.):
-        super().__init__()
-        if dim % 2: raise ValueError(f"RoPE needs an even width, got {dim}")
-        self.dim, self.base = dim, base
-
-    def forward(self, x, pos=None):
-        pos = torch.arange(x.shape[-2], device=x.device) if pos is None else torch.as_tensor(pos, device=x.device)
-        cos, sin = rope_angles(pos, self.dim, self.base)
-        return apply_rope(x, cos.to(x.device), sin.to(x.device))
-
-class RoPE2D(nn.Module):
-    "Axial rotary embedding on a `grid_size` token grid: first half of `dim` rotated by row, second half by column."
-    def __init__(self, dim:int, grid_size, base:float=10000.):
-        super().__init__()
-        if dim % 4: raise ValueError(f"2D RoPE needs a width divisible by 4, got {dim}")
-        self.grid_size, self.row, self.col = to_2tuple(grid_size), RoPE1D(dim // 2, base), RoPE1D(dim // 2, base)
-
-    def forward(self, x, rows=None, cols=None):
-        gh, gw = self.grid_size
-        if rows is None: rows, cols = (t.flatten() for t in torch.meshgrid(torch.arange(gh), torch.arange(gw), indexing='ij'))
-        xr, xc = x.chunk(2, -1)
-        return torch.cat([self.row(xr, rows), self.col(xc, cols)], -1)
+__all__ = ['ATTENTION_TYPES', 'SLOT_VIDEO_TINY', 'SlotAttention', 'SlotVideoConfig', 'mixer_args', 'SlotEncoder', 'SlotDecoder',
+           'check_video_batch', 'SlotBasedVideoModel', 'slot_video', 'slot_video_tiny']
 
 # %% ../nbs/09_slot_video.ipynb #6bfcdecb
 class SlotAttention(nn.Module):
