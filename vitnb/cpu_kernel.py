@@ -9,221 +9,21 @@ from __future__ import annotations
 import ctypes, hashlib, os, platform, shutil, subprocess, tempfile
 from pathlib import Path
 import torch
+import vitnb
 
 # %% auto #0
-__all__ = ['KERNEL_SRC', 'CXXFLAGS', 'KERNEL_MAX_HEAD_DIM', 'KERNEL_MAX_KEYS', 'kernel_path', 'build_kernel', 'kernel_lib',
-           'kernel_status', 'kernel_head_dims', 'kernel_usable', 'CPUAttention', 'CPUPackedAttention', 'cpu_attention',
-           'cpu_qkv_attention', 'kernel_preferred']
+__all__ = ['KERNEL_FILE', 'CXXFLAGS', 'KERNEL_MAX_HEAD_DIM', 'KERNEL_MAX_KEYS', 'kernel_source', 'kernel_path', 'build_kernel',
+           'kernel_lib', 'kernel_status', 'kernel_head_dims', 'kernel_usable', 'CPUAttention', 'CPUPackedAttention',
+           'cpu_attention', 'cpu_qkv_attention', 'kernel_preferred']
 
-# %% ../nbs/02a_cpu_kernel.ipynb #214bd0d8
-KERNEL_SRC = r"""
-// vitnb CPU attention kernel: softmax attention on bf16 tensors, fp32 arithmetic, one (batch, head) pair per task.
-// q: (B, H, N, D), k, v: (B, H, M, D), o, dq, dk, dv likewise, each given by its (batch, head, row) strides in elements.
-#include <cstdint>
-#include <cstdlib>
-#include <cstring>
-#include <cmath>
-#if defined(__x86_64__)
-#include <xmmintrin.h>
-#endif
+# %% ../nbs/02a_cpu_kernel.ipynb #a0c75351
+KERNEL_FILE = Path(vitnb.__file__).parent / 'csrc' / 'attention.cpp'
 
-typedef uint16_t bf16;
-typedef float v16 __attribute__((vector_size(64)));   // 16 fp32 lanes: one AVX-512 register (two AVX2 ones elsewhere)
-typedef int32_t i16v __attribute__((vector_size(64)));
-typedef float v8 __attribute__((vector_size(32)));
-static const int VL = 16;
-
-static inline float b2f(bf16 x) { uint32_t u = (uint32_t)x << 16; float f; std::memcpy(&f, &u, 4); return f; }
-static inline bf16 f2b(float f) {                       // round to nearest even, as PyTorch's .to(torch.bfloat16)
-    uint32_t u; std::memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return 0x7fc0;
-    return (bf16)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-}
-static inline v16 splat(float x) { return v16{} + x; }
-
-// exp(x) for x <= 0, 16 lanes: x = n ln2 + r, exp(r) by a degree-6 polynomial, 2^n by the exponent bits; 0 below -87.
-static inline v16 vexp(v16 x) {
-    v16 xc = x < -87.f ? splat(-87.f) : x;
-    v16 n = (xc * 1.44269504088896341f + 12582912.f) - 12582912.f;          // round to nearest integer
-    v16 r = xc - n * 0.693359375f + n * 2.12194440e-4f;                      // ln2 in two parts (Cody-Waite)
-    v16 p = splat(1.38888889e-3f);
-    p = p * r + 8.33333333e-3f; p = p * r + 4.16666667e-2f; p = p * r + 1.66666667e-1f;
-    p = p * r + 0.5f; p = p * r + 1.0f; p = p * r + 1.0f;
-    i16v e = (__builtin_convertvector(n, i16v) + 127) << 23;
-    v16 s; std::memcpy(&s, &e, 64);
-    return x < -87.f ? v16{} : p * s;
-}
-
-// out[d] = sum of the lanes of a[d], d < D (a multiple of 8): fold to 8 lanes, then a transpose-and-add tree per 8 vectors
-static inline v8 fold(v16 x) { return __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15); }
-template <int D> static inline void hsums(const v16 *a, float *out) {
-    for (int d0 = 0; d0 < D; d0 += 8) {
-        v8 f[8], t[4], u[2];
-        for (int d = 0; d < 8; d++) f[d] = fold(a[d0 + d]);
-        for (int p = 0; p < 4; p++) t[p] = __builtin_shufflevector(f[2 * p], f[2 * p + 1], 0, 8, 2, 10, 4, 12, 6, 14)
-                                         + __builtin_shufflevector(f[2 * p], f[2 * p + 1], 1, 9, 3, 11, 5, 13, 7, 15);
-        for (int p = 0; p < 2; p++) u[p] = __builtin_shufflevector(t[2 * p], t[2 * p + 1], 0, 1, 8, 9, 4, 5, 12, 13)
-                                         + __builtin_shufflevector(t[2 * p], t[2 * p + 1], 2, 3, 10, 11, 6, 7, 14, 15);
-        v8 w = __builtin_shufflevector(u[0], u[1], 0, 1, 2, 3, 8, 9, 10, 11) + __builtin_shufflevector(u[0], u[1], 4, 5, 6, 7, 12, 13, 14, 15);
-        std::memcpy(out + d0, &w, 32);
-    }
-}
-
-// Forward of one pair. 16 queries at a time, one per lane: logits, row max, exp, row sum and P V all lane-wise.
-template <int D>
-static void fwd_pair(const bf16 *qp, long sq, const bf16 *kp, long sk, const bf16 *vp, long sv, bf16 *op, long so,
-                     float *lse, long N, long M, float scale, float *kf, float *vf, v16 *P) {
-    for (long j = 0; j < M; j++) for (int d = 0; d < D; d++) { kf[j * D + d] = b2f(kp[j * sk + d]); vf[j * D + d] = b2f(vp[j * sv + d]); }
-    for (long i0 = 0; i0 < N; i0 += VL) {
-        long R = N - i0 < VL ? N - i0 : VL;
-        v16 qT[D], O[D];
-        for (int d = 0; d < D; d++) { qT[d] = v16{}; O[d] = v16{}; }
-        for (long r = 0; r < R; r++) for (int d = 0; d < D; d++) qT[d][r] = b2f(qp[(i0 + r) * sq + d]) * scale;
-        v16 m = splat(-1e30f), l = v16{};
-        for (long j = 0; j < M; j++) {                      // s_j = scale q . k_j
-            v16 s = v16{};
-            for (int d = 0; d < D; d++) s += kf[j * D + d] * qT[d];
-            P[j] = s; m = s > m ? s : m;
-        }
-        for (long j = 0; j < M; j++) {                      // p_j = exp(s_j - max), O += p_j v_j
-            v16 e = vexp(P[j] - m); l += e;
-            for (int d = 0; d < D; d++) O[d] += vf[j * D + d] * e;
-        }
-        for (long r = 0; r < R; r++) {
-            float inv = 1.f / l[r];
-            for (int d = 0; d < D; d++) op[(i0 + r) * so + d] = f2b(O[d][r] * inv);
-            if (lse) lse[i0 + r] = m[r] + std::log(l[r]);
-        }
-    }
-}
-
-// Backward of one pair (FlashAttention-2's equations, P recomputed from the saved log-sum-exp). Keys in the lanes,
-// two query rows per step so that every load of K, V, dK, dV serves two rows.
-template <int D>
-static void bwd_pair(const bf16 *qp, long sq, const bf16 *kp, long sk, const bf16 *vp, long sv, const bf16 *op, long so,
-                     const bf16 *gp, long sg, const float *lse, bf16 *dqp, long sdq, bf16 *dkp, long sdk, bf16 *dvp, long sdv,
-                     long N, long M, float scale, v16 *kt, v16 *vt, v16 *dkt, v16 *dvt, v16 *buf) {
-    const long C = (M + VL - 1) / VL, Mp = C * VL;
-    v16 pad; for (int i = 0; i < VL; i++) pad[i] = (C - 1) * VL + i < M ? 0.f : -1e30f;
-    float *ktf = (float *)kt, *vtf = (float *)vt;            // K^T, V^T: (D, Mp), zero padded
-    std::memset(kt, 0, 64 * 4 * D * C);
-    for (long j = 0; j < M; j++) for (int d = 0; d < D; d++) { ktf[d * Mp + j] = b2f(kp[j * sk + d]); vtf[d * Mp + j] = b2f(vp[j * sv + d]); }
-    v16 *p0 = buf, *p1 = buf + C, *s0 = buf + 2 * C, *s1 = buf + 3 * C;
-    for (long i = 0; i < N; i += 2) {
-        const long i1 = i + 1 < N ? i + 1 : i;           // an odd last row is paired with itself, weighted 0
-        const float w1 = i + 1 < N ? 1.f : 0.f;
-        float q0[D], q1[D], g0[D], g1[D], d0 = 0, d1 = 0;
-        for (int d = 0; d < D; d++) {
-            q0[d] = b2f(qp[i * sq + d]) * scale; q1[d] = b2f(qp[i1 * sq + d]) * scale;
-            g0[d] = b2f(gp[i * sg + d]); g1[d] = b2f(gp[i1 * sg + d]) * w1;
-            d0 += g0[d] * b2f(op[i * so + d]); d1 += g1[d] * b2f(op[i1 * so + d]);     // delta_i = dO_i . O_i
-        }
-        const v16 l0 = splat(lse[i]), l1 = splat(lse[i1]);
-        for (long c = 0; c < C; c++) {                       // P = exp(S - lse), dS = P (dO V^T - delta)
-            v16 a0 = v16{}, a1 = v16{}, b0 = v16{}, b1 = v16{};
-            for (int d = 0; d < D; d++) {
-                v16 k = kt[d * C + c], v = vt[d * C + c];
-                a0 += q0[d] * k; a1 += q1[d] * k; b0 += g0[d] * v; b1 += g1[d] * v;
-            }
-            if (c == C - 1) { a0 += pad; a1 += pad; }
-            v16 e0 = vexp(a0 - l0), e1 = vexp(a1 - l1) * w1;
-            p0[c] = e0; p1[c] = e1; s0[c] = e0 * (b0 - d0); s1[c] = e1 * (b1 - d1);
-        }
-        v16 acc0[D], acc1[D];                                // dQ = scale dS K; dK += scale dS^T Q; dV += P^T dO
-        for (int d = 0; d < D; d++) { acc0[d] = v16{}; acc1[d] = v16{}; }
-        for (long c = 0; c < C; c++) {
-            const v16 x0 = s0[c], x1 = s1[c], y0 = p0[c], y1 = p1[c];
-            for (int d = 0; d < D; d++) {
-                v16 k = kt[d * C + c];
-                acc0[d] += x0 * k; acc1[d] += x1 * k;
-                dkt[d * C + c] += x0 * q0[d] + x1 * q1[d];
-                dvt[d * C + c] += y0 * g0[d] + y1 * g1[d];
-            }
-        }
-        float r0[D], r1[D];
-        hsums<D>(acc0, r0); hsums<D>(acc1, r1);
-        for (int d = 0; d < D; d++) dqp[i * sdq + d] = f2b(r0[d] * scale);
-        if (i + 1 < N) for (int d = 0; d < D; d++) dqp[i1 * sdq + d] = f2b(r1[d] * scale);
-    }
-    const float *dkf = (const float *)dkt, *dvf = (const float *)dvt;
-    for (long j = 0; j < M; j++) for (int d = 0; d < D; d++) { dkp[j * sdk + d] = f2b(dkf[d * Mp + j]); dvp[j * sdv + d] = f2b(dvf[d * Mp + j]); }
-}
-
-struct strides { long b, h, n; };
-#define AT(p, st, bb, hh) ((p) + (bb) * (st).b + (hh) * (st).h)
-
-#if defined(__x86_64__)
-#define FTZ_ON unsigned csr = _mm_getcsr(); _mm_setcsr(csr | 0x8040);   /* flush denormals to zero, in this kernel only */
-#define FTZ_OFF _mm_setcsr(csr);
-#else
-#define FTZ_ON
-#define FTZ_OFF
-#endif
-
-template <int D>
-static void fwd(const bf16 *q, strides sq, const bf16 *k, strides sk, const bf16 *v, strides sv, bf16 *o, strides so,
-                float *lse, long B, long H, long N, long M, float scale, int threads) {
-    #pragma omp parallel num_threads(threads)
-    {
-        FTZ_ON
-        float *kf = (float *)std::aligned_alloc(64, 64 * (M * D / 8 + M + 2));
-        float *vf = kf + M * D; v16 *P = (v16 *)(kf + ((2 * M * D + 15) / 16) * 16);
-        #pragma omp for schedule(static)
-        for (long bh = 0; bh < B * H; bh++) {
-            long bb = bh / H, hh = bh % H;
-            fwd_pair<D>(AT(q, sq, bb, hh), sq.n, AT(k, sk, bb, hh), sk.n, AT(v, sv, bb, hh), sv.n, AT(o, so, bb, hh), so.n,
-                        lse ? lse + bh * N : nullptr, N, M, scale, kf, vf, P);
-        }
-        std::free(kf);
-        FTZ_OFF
-    }
-}
-
-template <int D>
-static void bwd(const bf16 *q, strides sq, const bf16 *k, strides sk, const bf16 *v, strides sv, const bf16 *o, strides so,
-                const bf16 *g, strides sg, const float *lse, bf16 *dq, strides sdq, bf16 *dk, strides sdk, bf16 *dv, strides sdv,
-                long B, long H, long N, long M, float scale, int threads) {
-    const long C = (M + VL - 1) / VL;
-    #pragma omp parallel num_threads(threads)
-    {
-        FTZ_ON
-        v16 *kt = (v16 *)std::aligned_alloc(64, 64 * (4 * D * C + 4 * C));
-        #pragma omp for schedule(static)
-        for (long bh = 0; bh < B * H; bh++) {
-            long bb = bh / H, hh = bh % H;
-            bwd_pair<D>(AT(q, sq, bb, hh), sq.n, AT(k, sk, bb, hh), sk.n, AT(v, sv, bb, hh), sv.n, AT(o, so, bb, hh), so.n,
-                        AT(g, sg, bb, hh), sg.n, lse + bh * N, AT(dq, sdq, bb, hh), sdq.n, AT(dk, sdk, bb, hh), sdk.n,
-                        AT(dv, sdv, bb, hh), sdv.n, N, M, scale, kt, kt + D * C, kt + 2 * D * C, kt + 3 * D * C, kt + 4 * D * C);
-        }
-        std::free(kt);
-        FTZ_OFF
-    }
-}
-
-#define HEAD_DIMS(X) X(8) X(16) X(32) X(64)
-
-extern "C" {
-// Both return 0 on success, -1 for a head width without a compiled path.
-int vitnb_attn_fwd(const bf16 *q, strides sq, const bf16 *k, strides sk, const bf16 *v, strides sv, bf16 *o, strides so,
-                   float *lse, long B, long H, long N, long M, long D, float scale, int threads) {
-    #define CASE(d) case d: fwd<d>(q, sq, k, sk, v, sv, o, so, lse, B, H, N, M, scale, threads); return 0;
-    switch (D) { HEAD_DIMS(CASE) default: return -1; }
-    #undef CASE
-}
-int vitnb_attn_bwd(const bf16 *q, strides sq, const bf16 *k, strides sk, const bf16 *v, strides sv, const bf16 *o, strides so,
-                   const bf16 *g, strides sg, const float *lse, bf16 *dq, strides sdq, bf16 *dk, strides sdk, bf16 *dv, strides sdv,
-                   long B, long H, long N, long M, long D, float scale, int threads) {
-    #define CASE(d) case d: bwd<d>(q, sq, k, sk, v, sv, o, so, g, sg, lse, dq, sdq, dk, sdk, dv, sdv, B, H, N, M, scale, threads); return 0;
-    switch (D) { HEAD_DIMS(CASE) default: return -1; }
-    #undef CASE
-}
-int vitnb_head_dims(long *out) { long n = 0;
-    #define CASE(d) out[n++] = d;
-    HEAD_DIMS(CASE)
-    #undef CASE
-    return (int)n; }
-}
-"""
+def kernel_source() -> str:
+    "The C++ source of the kernel, `vitnb/csrc/attention.cpp`."
+    if not KERNEL_FILE.exists():
+        raise RuntimeError(f"the kernel source {KERNEL_FILE} is missing: reinstall vitnb with its package data")
+    return KERNEL_FILE.read_text()
 
 # %% ../nbs/02a_cpu_kernel.ipynb #4ad6eefb
 CXXFLAGS = ('-O3', '-march=native', '-fopenmp', '-shared', '-fPIC', '-std=c++17') + \
@@ -236,12 +36,13 @@ def _cpu_flags() -> str:
 def kernel_path(cxx:str=None) -> Path:
     "Where the compiled kernel for this source, compiler, flags and CPU is cached."
     cxx = cxx or os.environ.get('CXX', 'c++')
-    key = hashlib.sha256('\n'.join([KERNEL_SRC, cxx, *CXXFLAGS, platform.machine(), _cpu_flags()]).encode()).hexdigest()[:16]
+    key = hashlib.sha256('\n'.join([kernel_source(), cxx, *CXXFLAGS, platform.machine(), _cpu_flags()]).encode()).hexdigest()[:16]
     root = Path(os.environ.get('VITNB_CACHE') or Path.home() / '.cache' / 'vitnb')
     return root / 'kernels' / f'cpu_attention_{key}.so'
 
+# %% ../nbs/02a_cpu_kernel.ipynb #177ff5c2
 def build_kernel(cxx:str=None, force:bool=False) -> Path:
-    "Compile `KERNEL_SRC` with `cxx` (default `$CXX` or `c++`) into the cache, unless it is there already."
+    "Compile `KERNEL_FILE` with `cxx` (default `$CXX` or `c++`) into the cache, unless it is there already."
     cxx = cxx or os.environ.get('CXX', 'c++')
     path = kernel_path(cxx)
     if path.exists() and not force: return path
@@ -249,7 +50,7 @@ def build_kernel(cxx:str=None, force:bool=False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
         src, out = Path(tmp) / 'cpu_attention.cpp', Path(tmp) / path.name
-        src.write_text(KERNEL_SRC)
+        src.write_text(kernel_source())                       # the hashed text is the compiled text
         r = subprocess.run([cxx, *CXXFLAGS, str(src), '-o', str(out)], capture_output=True, text=True)
         if r.returncode: raise RuntimeError(f"compiling the CPU attention kernel with {cxx} failed:\n{r.stderr[-2000:]}")
         os.replace(out, path)
