@@ -1,4 +1,4 @@
-"""Multi-head self-attention written out by hand, one kernel entry point with manual, SDPA and FlashAttention backends, and the checks that prove it correct.
+"""Softmax attention written out by hand, the one kernel entry point every model calls (manual, SDPA, FlashAttention, the CPU kernel), the one multi-head `Attention` module, and the checks that prove them correct.
 
 Docs: https://vitnb.github.io/vitnb/attention.html.md"""
 
@@ -10,12 +10,14 @@ import contextlib, importlib.util, warnings
 import torch
 import torch.nn.functional as F
 from torch import nn
+from fastcore.basics import patch
 from .core import MIXERS
 from .cpu_kernel import kernel_usable, kernel_preferred, cpu_attention, cpu_qkv_attention
 
 # %% auto #0
-__all__ = ['BACKENDS', 'manual_attention', 'flash_usable', 'choose_backend', 'capture_attention', 'attention', 'qkv_attention',
-           'MultiHeadAttention', 'AttentionCheckError', 'verify_attention', 'mhsa_mixer', 'set_attention_backend']
+__all__ = ['BACKENDS', 'MultiHeadAttention', 'manual_attention', 'flash_usable', 'choose_backend', 'capture_attention',
+           'attention', 'qkv_attention', 'split_heads', 'merge_heads', 'Attention', 'AttentionCheckError',
+           'verify_attention', 'mhsa_mixer', 'set_attention_backend']
 
 # %% ../nbs/02_attention.ipynb #67687ff8
 def manual_attention(q, k, v, attn_mask=None, dropout_p:float=0., scale:float=None):
@@ -37,8 +39,9 @@ def _warn_once(msg):
     if msg not in _warned: _warned.add(msg); warnings.warn(msg, stacklevel=3)
 
 def flash_usable(q, attn_mask=None) -> bool:
-    "Can FlashAttention-2 run on these inputs?"
-    return _HAS_FLASH and q.is_cuda and q.dtype in (torch.float16, torch.bfloat16) and attn_mask is None
+    "Can FlashAttention-2 run on these inputs? (CUDA, fp16/bf16, no mask, head width at most 256)"
+    return (_HAS_FLASH and q.is_cuda and q.dtype in (torch.float16, torch.bfloat16) and attn_mask is None
+            and q.shape[-1] <= 256)
 
 # %% ../nbs/02_attention.ipynb #20663165
 def choose_backend(q, attn_mask=None, backend:str='auto', *, k=None, v=None, dropout_p:float=0.) -> str:
@@ -101,22 +104,59 @@ def qkv_attention(qkv, num_heads:int, *, dropout_p:float=0., scale:float=None, b
         o = _run(name, q, k, v, None, dropout_p, scale)
     return o.transpose(1, 2).reshape(B, N, C3 // 3)
 
-# %% ../nbs/02_attention.ipynb #c43f6323
-class MultiHeadAttention(nn.Module):
-    "Multi-head self-attention `(B, N, D) -> (B, N, D)` through the shared `attention` kernel."
-    def __init__(self, dim:int, num_heads:int=8, *, qkv_bias:bool=True, attn_drop:float=0., proj_drop:float=0.,
-                 backend:str='auto'):
+# %% ../nbs/02_attention.ipynb #ce91eeee
+def split_heads(x:torch.Tensor, num_heads:int) -> torch.Tensor:
+    "`(B, N, H*d) -> (B, H, N, d)`: channel `c` of head `i` is channel `i*d + c` of the input."
+    if x.shape[-1] % num_heads:
+        raise ValueError(f"width {x.shape[-1]} is not divisible by num_heads {num_heads}")
+    return x.unflatten(-1, (num_heads, -1)).transpose(-3, -2)
+
+def merge_heads(x:torch.Tensor) -> torch.Tensor:
+    "`(B, H, N, d) -> (B, N, H*d)`, the inverse of `split_heads`."
+    return x.transpose(-3, -2).flatten(-2)
+
+# %% ../nbs/02_attention.ipynb #075be49e
+class Attention(nn.Module):
+    "Multi-head softmax attention of tokens `x` `(B, N, dim)` over themselves, or over a `context` `(B, M, dim)` with `cross=True` -> `(B, N, dim)`."
+    def __init__(self, dim:int, num_heads:int=8, *, cross:bool=False, qkv_bias:bool=True, attn_drop:float=0.,
+                 proj:bool=True, proj_drop:float=0., scale:float=None, backend:str='auto'):
         super().__init__()
-        if dim % num_heads: raise ValueError(f"dim {dim} is not divisible by num_heads {num_heads}")
+        if num_heads < 1 or dim % num_heads: raise ValueError(f"dim {dim} is not divisible by num_heads {num_heads}")
         if backend not in BACKENDS: raise ValueError(f"Unknown attention backend {backend!r}: expected one of {BACKENDS}")
-        self.num_heads, self.head_dim, self.attn_drop, self.backend = num_heads, dim // num_heads, attn_drop, backend
-        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
-        self.proj = nn.Linear(dim, dim)
+        self.num_heads, self.head_dim, self.cross, self.scale = num_heads, dim // num_heads, cross, scale
+        self.attn_drop, self.backend = attn_drop, backend
+        if cross: self.q, self.kv = nn.Linear(dim, dim, bias=qkv_bias), nn.Linear(dim, 2 * dim, bias=qkv_bias)
+        else: self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
+        self.proj = nn.Linear(dim, dim) if proj else nn.Identity()
         self.proj_drop = nn.Dropout(proj_drop)
 
-    def forward(self, x):
-        o = qkv_attention(self.qkv(x), self.num_heads, dropout_p=self.attn_drop if self.training else 0., backend=self.backend)
-        return self.proj_drop(self.proj(o))                   # (B, N, H*d) -> (B, N, D)
+# %% ../nbs/02_attention.ipynb #97516b11
+@patch
+def project(self:Attention, x, context=None) -> tuple:
+    "Queries from `x`, keys and values from `context` (cross) or `x` (self), each `(B, heads, tokens, head_dim)`."
+    if self.cross:
+        if context is None: raise ValueError("cross-attention needs a context (B, M, dim) to attend to")
+        return (split_heads(self.q(x), self.num_heads), *(split_heads(t, self.num_heads) for t in self.kv(context).chunk(2, -1)))
+    if context is not None: raise ValueError("this Attention is self-attention: build it with cross=True to pass a context")
+    return self.qkv(x).unflatten(-1, (3, self.num_heads, -1)).permute(2, 0, 3, 1, 4).unbind(0)   # 3 x (B, H, N, d)
+
+@patch
+def attend(self:Attention, q, k, v, attn_mask=None):
+    "Softmax attention through the shared kernel entry point: `(B, H, Nq, d)` -> `(B, H, Nq, d)`."
+    return attention(q, k, v, attn_mask=attn_mask, dropout_p=self.attn_drop if self.training else 0., scale=self.scale,
+                     backend=self.backend)
+
+# %% ../nbs/02_attention.ipynb #934daa20
+@patch
+def forward(self:Attention, x, context=None, attn_mask=None):
+    plain = type(self).project is Attention.project and type(self).attend is Attention.attend   # no step replaced
+    if plain and not self.cross and context is None and attn_mask is None:
+        o = qkv_attention(self.qkv(x), self.num_heads, dropout_p=self.attn_drop if self.training else 0.,
+                          scale=self.scale, backend=self.backend)                      # (B, N, H*d), packed kernel path
+    else: o = merge_heads(self.attend(*self.project(x, context), attn_mask=attn_mask))
+    return self.proj_drop(self.proj(o))                                                # (B, N, dim)
+
+MultiHeadAttention = Attention   # the name of the module in the ViT paper
 
 # %% ../nbs/02_attention.ipynb #15232b35
 class AttentionCheckError(ValueError): "An attention call produced weights whose rows do not sum to 1."
@@ -140,7 +180,7 @@ def verify_attention(module:nn.Module, *inputs, atol:float=1e-4, log=print) -> l
 def mhsa_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, qkv_bias:bool=True,
                attn_drop:float=0., proj_drop:float=0., backend:str='auto') -> nn.Module:
     "Multi-head softmax self-attention as a token mixer."
-    return MultiHeadAttention(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=proj_drop, backend=backend)
+    return Attention(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=proj_drop, backend=backend)
 
 def set_attention_backend(model:nn.Module, backend:str) -> nn.Module:
     "Set the attention `backend` of every module in `model` that has one."

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, asdict
 import torch
 from torch import nn
+from fastcore.basics import patch
 from torchvision.ops import StochasticDepth
 from .core import MIXERS, register_model, build_config
 from .embed import PatchEmbed, CLSTokens, sincos_2d
 import vitnb.attention  # registers the `mhsa` mixer
 
 # %% auto #0
-__all__ = ['MINI_VIT', 'Mlp', 'make_mixer', 'Block', 'ViTConfig', 'ViT', 'init_weights', 'mini_vit']
+__all__ = ['MINI_VIT', 'Mlp', 'create_mixer', 'drop_path_rates', 'Block', 'ViTConfig', 'ViT', 'init_weights', 'mini_vit']
 
 # %% ../nbs/03_vit.ipynb #eda1c834
 class Mlp(nn.Module):
@@ -25,18 +26,24 @@ class Mlp(nn.Module):
         self.fc1, self.act, self.fc2, self.drop = nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim), nn.Dropout(drop)
     def forward(self, x): return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
 
-# %% ../nbs/03_vit.ipynb #a6ea2823
-def make_mixer(name:str, dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, **kw) -> nn.Module:
+# %% ../nbs/03_vit.ipynb #3e2252ac
+def create_mixer(name:str, dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, **kw) -> nn.Module:
     "Build the token mixer registered as `name` for width `dim` (the mixer contract: `(B, N, dim) -> (B, N, dim)`)."
     return MIXERS.get(name)(dim, num_heads, grid_size=grid_size, num_prefix_tokens=num_prefix_tokens, **kw)
 
+def drop_path_rates(depth:int, rate:float) -> list:
+    "Stochastic-depth rate of each of `depth` blocks: from 0 at the first block linearly to `rate` at the last."
+    if not 0 <= rate < 1: raise ValueError(f"drop_path_rate must be in [0, 1), got {rate}")
+    return [rate * i / max(depth - 1, 1) for i in range(depth)]
+
+# %% ../nbs/03_vit.ipynb #a6ea2823
 class Block(nn.Module):
     "Pre-norm transformer block: `x = x + mixer(norm(x))`, then `x = x + mlp(norm(x))`."
     def __init__(self, dim:int, num_heads:int, *, mlp_ratio:float=4., mixer:str='mhsa', mixer_kw:dict=None,
                  grid_size=None, num_prefix_tokens:int=0, drop:float=0., attn_drop:float=0., drop_path:float=0.):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)
-        self.mixer = make_mixer(mixer, dim, num_heads, grid_size=grid_size, num_prefix_tokens=num_prefix_tokens,
+        self.mixer = create_mixer(mixer, dim, num_heads, grid_size=grid_size, num_prefix_tokens=num_prefix_tokens,
                                 attn_drop=attn_drop, proj_drop=drop, **(mixer_kw or {}))
         self.norm2 = nn.LayerNorm(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), drop)
@@ -68,37 +75,69 @@ class ViTConfig:
 
 # %% ../nbs/03_vit.ipynb #699b96e7
 class ViT(nn.Module):
-    "Vision Transformer whose blocks use the token mixer `cfg.mixer`."
-    def __init__(self, cfg:ViTConfig=None, **overrides):
+    "Vision Transformer: the shared stem, `cfg.depth` blocks with the token mixer `cfg.mixer`, a final norm and a linear head."
+    config_class = ViTConfig
+    def __init__(self, cfg=None, **overrides):
         super().__init__()
-        cfg = self.cfg = cfg or build_config(ViTConfig, **overrides)
-        if cfg.pool not in ('cls', 'mean'): raise ValueError(f"pool must be 'cls' or 'mean', got {cfg.pool!r}")
-        if cfg.pool == 'cls' and cfg.num_cls_tokens < 1: raise ValueError("pool='cls' needs num_cls_tokens >= 1")
-        D = cfg.embed_dim
-        self.patch_embed = PatchEmbed(img_size=cfg.img_size, patch_size=cfg.patch_size, in_chans=cfg.in_chans, embed_dim=D)
-        self.register_buffer('pos_embed', sincos_2d(D, self.patch_embed.grid_size)[None], persistent=False)
-        self.cls = CLSTokens(cfg.num_cls_tokens, D)
+        cfg = self.cfg = cfg or build_config(self.config_class, **overrides)
+        self.check_config(cfg)
+        D, n_cls = cfg.embed_dim, getattr(cfg, 'num_cls_tokens', 0)
+        self.patch_embed = PatchEmbed(img_size=cfg.img_size, patch_size=self.patch_size_for(cfg), in_chans=cfg.in_chans, embed_dim=D)
+        self.grid_size = self.patch_embed.grid_size
+        self.register_buffer('pos_embed', sincos_2d(D, self.grid_size)[None], persistent=False)
+        self.cls = CLSTokens(n_cls, D) if n_cls else nn.Identity()
         self.pos_drop = nn.Dropout(cfg.drop_rate)
-        dpr = torch.linspace(0, cfg.drop_path_rate, cfg.depth).tolist()    # stochastic depth grows with depth
-        self.blocks = nn.Sequential(*[Block(D, cfg.num_heads, mlp_ratio=cfg.mlp_ratio, mixer=cfg.mixer, mixer_kw=cfg.mixer_kw,
-            grid_size=self.patch_embed.grid_size, num_prefix_tokens=cfg.num_cls_tokens, drop=cfg.drop_rate,
-            attn_drop=cfg.attn_drop_rate, drop_path=p) for p in dpr])
+        self.blocks = self.build_blocks(cfg, drop_path_rates(cfg.depth, cfg.drop_path_rate))
         self.norm = nn.LayerNorm(D)
-        self.head = nn.Linear(D * (cfg.num_cls_tokens if cfg.pool == 'cls' else 1), cfg.num_classes)
+        self.head = nn.Linear(D * (n_cls if self.pool == 'cls' else 1), cfg.num_classes)
         self.apply(init_weights)
 
-    def forward_features(self, x):
-        x = self.patch_embed(x)                             # (B, N, D), bf16 under bf16 autocast
-        x = x + self.pos_embed.to(x.dtype)                  # the residual stream keeps the embedding's dtype
-        x = self.pos_drop(self.cls(x))                      # (B, num_cls + N, D)
-        return self.norm(self.blocks(x))
+# %% ../nbs/03_vit.ipynb #053f541d
+@patch
+def check_config(self:ViT, cfg):
+    "Raise a `ValueError` naming the field when `cfg` cannot build this model."
+    if self.pool not in ('cls', 'mean'): raise ValueError(f"pool must be 'cls' or 'mean', got {self.pool!r}")
+    if self.pool == 'cls' and getattr(cfg, 'num_cls_tokens', 0) < 1: raise ValueError("pool='cls' needs num_cls_tokens >= 1")
 
-    def forward_head(self, x, pre_logits:bool=False):
-        n = self.cfg.num_cls_tokens
-        x = x[:, :n].flatten(1) if self.cfg.pool == 'cls' else x[:, n:].mean(1)   # (B, n*D) or (B, D)
-        return x if pre_logits else self.head(x)
+@patch(as_prop=True)
+def pool(self:ViT) -> str: return getattr(self.cfg, 'pool', 'mean')
 
-    def forward(self, x): return self.forward_head(self.forward_features(x))
+@patch
+def patch_size_for(self:ViT, cfg) -> int: return cfg.patch_size
+
+@patch
+def build_blocks(self:ViT, cfg, dpr:list) -> nn.Module:
+    "The blocks, block `i` with stochastic-depth rate `dpr[i]`."
+    return nn.Sequential(*[Block(cfg.embed_dim, cfg.num_heads, mlp_ratio=cfg.mlp_ratio, mixer=cfg.mixer, mixer_kw=cfg.mixer_kw,
+        grid_size=self.grid_size, num_prefix_tokens=cfg.num_cls_tokens, drop=cfg.drop_rate,
+        attn_drop=cfg.attn_drop_rate, drop_path=p) for p in dpr])
+
+# %% ../nbs/03_vit.ipynb #01dbbb61
+@patch(as_prop=True)
+def input_shape(self:ViT) -> tuple: return (self.cfg.in_chans, *self.patch_embed.img_size)   # one sample: (C, H, W)
+
+@patch
+def embed_tokens(self:ViT, x):
+    "The stem: images `(B, C, H, W)` -> the residual stream `(B, num_cls + N, D)`, bf16 under bf16 autocast."
+    x = self.patch_embed(x)                             # (B, N, D), bf16 under bf16 autocast
+    x = x + self.pos_embed.to(x.dtype)                  # the residual stream keeps the embedding's dtype
+    return self.pos_drop(self.cls(x))                   # (B, num_cls + N, D)
+
+@patch
+def forward_blocks(self:ViT, x): return self.blocks(x)
+
+@patch
+def forward_features(self:ViT, x): return self.norm(self.forward_blocks(self.embed_tokens(x)))
+
+# %% ../nbs/03_vit.ipynb #fdb3f4a4
+@patch
+def forward_head(self:ViT, x, pre_logits:bool=False):
+    n = getattr(self.cfg, 'num_cls_tokens', 0)
+    x = x[:, :n].flatten(1) if self.pool == 'cls' else x[:, n:].mean(1)   # (B, n*D) or (B, D)
+    return x if pre_logits else self.head(x)
+
+@patch
+def forward(self:ViT, x): return self.forward_head(self.forward_features(x))
 
 # %% ../nbs/03_vit.ipynb #0a25e51e
 def init_weights(m:nn.Module):
