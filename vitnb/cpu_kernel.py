@@ -75,6 +75,7 @@ def kernel_lib():
         except (RuntimeError, OSError) as e: _kernel.update(lib=None, head_dims=(), status=f"unavailable: {e}")
     return _kernel['lib']
 
+# %% ../nbs/02a_cpu_kernel.ipynb #75ab8ad1
 def kernel_status() -> str:
     "Whether the kernel is built and loaded, and from where, or why not."
     kernel_lib(); return _kernel['status']
@@ -98,6 +99,7 @@ def _check(q, k, v):
         raise ValueError(f"the CPU attention kernel takes bf16 CPU tensors with a contiguous last dimension and a head width in "
                          f"{kernel_head_dims()}; got {q.dtype} on {q.device} with head width {q.shape[-1]}")
 
+# %% ../nbs/02a_cpu_kernel.ipynb #1d0f0102
 def _st(t): return _Strides(*t.stride()[:3])
 def _args(*ts): return [a for t in ts for a in (t.data_ptr(), _st(t))]
 
@@ -137,6 +139,7 @@ class CPUAttention(torch.autograd.Function):
         _backward(q, k, v, o, do, lse, dq, dk, dv, ctx.scale)
         return dq, dk, dv, None
 
+# %% ../nbs/02a_cpu_kernel.ipynb #475c6f12
 class CPUPackedAttention(torch.autograd.Function):
     "Self-attention of a packed `(B, N, 3, H, D)` bf16 projection -> `(B, N, H*D)`, through the CPU kernel."
     @staticmethod
