@@ -7,6 +7,7 @@ Docs: https://vitnb.github.io/vitnb/testing.html.md"""
 # %% ../nbs/00a_testing.ipynb #2e1913e6
 from __future__ import annotations
 import contextlib, gzip, os, pickle, statistics, struct, sys, time
+from functools import partial
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -15,9 +16,9 @@ from torch import nn
 from .core import create_model, list_models, autocast, default_device
 
 # %% auto #0
-__all__ = ['FAKE_LAYOUTS', 'grad_problems', 'batch_leak', 'check_mixer', 'example_input', 'check_model', 'check_all_models',
-           'print_checks', 'time_calls', 'median_time', 'peak_memory', 'saved_tensor_bytes', 'fake_color',
-           'fake_dataset']
+__all__ = ['DEPTH_FIELDS', 'FAKE_LAYOUTS', 'grad_problems', 'batch_leak', 'check_mixer', 'example_input', 'check_model',
+           'shallow', 'check_all_models', 'print_checks', 'time_calls', 'median_time', 'peak_memory',
+           'saved_tensor_bytes', 'fake_color', 'fake_dataset']
 
 # %% ../nbs/00a_testing.ipynb #3601c744
 def grad_problems(module:nn.Module) -> list:
@@ -41,16 +42,17 @@ def _first_tensor(out):
     "The main output of a module: the tensor itself, or the first tensor of a tuple (the reconstruction, the logits)."
     return out if torch.is_tensor(out) else next(t for t in out if torch.is_tensor(t))
 
-def _check_grads(module:nn.Module, x:torch.Tensor, what:str) -> torch.Tensor:
-    "Forward `x` in training mode, backpropagate a fixed random projection of the output, assert every gradient is fine."
+def _check_grads(fn:Callable, module:nn.Module, x:torch.Tensor, what:str) -> torch.Tensor:
+    "Run `fn(x)` in training mode, backpropagate a fixed random projection of every output tensor, assert every gradient of `module` is fine."
     module.train(); module.zero_grad(set_to_none=True)
-    y = _first_tensor(module(x))
-    assert torch.isfinite(y).all(), f"{what}: non-finite output in training mode"
-    g = torch.randn(y.shape, generator=torch.Generator().manual_seed(0)).to(y.device)
-    (y.float() * g).sum().backward()
+    out = fn(x)
+    outs = [out] if torch.is_tensor(out) else [t for t in out if torch.is_tensor(t) and t.is_floating_point()]
+    assert all(torch.isfinite(t).all() for t in outs), f"{what}: non-finite output in training mode"
+    gen = torch.Generator().manual_seed(0)
+    sum((t.float() * torch.randn(t.shape, generator=gen).to(t.device)).sum() for t in outs).backward()
     bad = grad_problems(module)
     assert not bad, f"{what}: missing, non-finite or all-zero gradient for {bad}"
-    return y
+    return outs[0]
 
 # %% ../nbs/00a_testing.ipynb #ab1f85bd
 def _check_eval(module:nn.Module, x:torch.Tensor, what:str, atol:float, bf16:bool) -> dict:
@@ -72,7 +74,7 @@ def check_mixer(mixer:nn.Module, x:torch.Tensor, *, atol:float=1e-5, bf16:bool=T
     "Token-mixer contract on tokens `x` `(B, N, C)`: shape kept, finite gradients for every parameter, batch independence, eval determinism, finite bf16."
     what = type(mixer).__name__
     assert x.ndim == 3 and x.shape[0] >= 2, f"check_mixer needs tokens (B >= 2, N, C), got {tuple(x.shape)}"
-    y = _check_grads(mixer, x, what)
+    y = _check_grads(mixer, mixer, x, what)
     assert y.shape == x.shape, f"{what}: a token mixer maps (B, N, C) to (B, N, C); {tuple(x.shape)} gave {tuple(y.shape)}"
     return dict(shape=tuple(y.shape), **_check_eval(mixer, x, what, atol, bf16))
 
@@ -87,6 +89,12 @@ def example_input(model:nn.Module, batch:int=2, *, frames:int=2, device='cpu', s
     return torch.randn(batch, *shape, generator=torch.Generator().manual_seed(seed)).to(device)
 
 # %% ../nbs/00a_testing.ipynb #62a2288e
+def _logits_and_features(model, x):
+    "`(output, features)` for a model split as `forward_features` + `forward_head` (every token's features count), else `model(x)`."
+    if not (hasattr(model, 'forward_features') and hasattr(model, 'forward_head')): return model(x)
+    feats = model.forward_features(x)
+    return model.forward_head(feats), feats
+
 def check_model(model:nn.Module|str, *, x:torch.Tensor=None, batch:int=2, device='cpu', atol:float=1e-4,
                 bf16:bool=True, **overrides) -> dict:
     "Build `model` (a registered name, with `overrides`) and check: finite output of batch size, every parameter a finite gradient, batch independence, eval determinism, bf16."
@@ -96,16 +104,23 @@ def check_model(model:nn.Module|str, *, x:torch.Tensor=None, batch:int=2, device
     model = model.to(device)
     x = example_input(model, batch, device=device) if x is None else x.to(device)
     t0 = time.perf_counter()
-    y = _check_grads(model, x, name)
+    y = _check_grads(partial(_logits_and_features, model), model, x, name)
     assert y.shape[0] == x.shape[0], f"{name}: output batch {y.shape[0]} for an input batch of {x.shape[0]}"
     res = dict(model=name, params=sum(p.numel() for p in model.parameters()), input=tuple(x.shape), output=tuple(y.shape))
     res.update(_check_eval(model, x, name, atol, bf16))
     return dict(res, seconds=time.perf_counter() - t0)
 
 # %% ../nbs/00a_testing.ipynb #4fab22bb
-def check_all_models(names=None, **kw) -> list:
-    "`check_model` on every registered model (or on `names`); one result row per model."
-    return [check_model(n, **kw) for n in (names or list_models())]
+DEPTH_FIELDS = ('depth', 'enc_depth', 'dec_depth')
+
+def shallow(name:str, max_depth:int=2) -> dict:
+    "Overrides that cap the number of blocks of registered model `name` at `max_depth` (its other settings unchanged)."
+    cfg = getattr(create_model(name), 'cfg', None)
+    return {f: max_depth for f in DEPTH_FIELDS if getattr(cfg, f, 0) > max_depth}
+
+def check_all_models(names=None, *, max_depth:int=None, **kw) -> list:
+    "`check_model` on every registered model (or on `names`), with at most `max_depth` blocks if given; one row per model."
+    return [check_model(n, **(shallow(n, max_depth) if max_depth else {}), **kw) for n in (names or list_models())]
 
 def print_checks(rows:list):
     "The result rows of `check_all_models` as a table."
