@@ -1,4 +1,4 @@
-"""Datasets by name (digits, CIFAR-10/100, Fashion-MNIST, Tiny ImageNet, ImageNet, any image folder), decoded once into a memory-mapped uint8 cache and served as fastai `DataLoaders` with per-sample augmentation on the batch.
+"""Fast in-memory fastai loaders, per-sample augmentation on the batch, `DataOptions`, and datasets by name (`get_dls`), with scikit-learn's digits built in.
 
 Docs: https://vitnb.github.io/vitnb/data.html.md"""
 
@@ -6,28 +6,20 @@ Docs: https://vitnb.github.io/vitnb/data.html.md"""
 
 # %% ../nbs/10_data.ipynb #6ba84277
 from __future__ import annotations
-import gzip, hashlib, json, os, pickle, shutil, struct, tempfile, time, warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torchvision.io import decode_image, ImageReadMode
 from torchvision.transforms import v2
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from .core import Registry, default_device
+from .core import Registry, build_config, default_device
 
 # %% auto #0
-__all__ = ['AUGMENTS', 'DATASETS', 'CACHE_VERSION', 'STATS_MAX', 'IMAGE_EXTS', 'FAKE_LAYOUTS', 'MAX_NATIVE', 'FASHION_CLASSES',
-           'TensorDL', 'DatasetInfo', 'normalize_stats', 'random_crop_flip', 'random_erasing', 'PerImage',
-           'augment_recipe', 'BatchTfm', 'tensor_dls', 'digits_dls', 'cache_root', 'fingerprint', 'cache_folder',
-           'cached_arrays', 'load_image', 'decode_images', 'decode_split', 'fake_color', 'fake_dataset', 'image_files',
-           'class_folders', 'read_cifar_pickles', 'read_idx', 'files_dls', 'arrays_dls', 'default_data_path',
-           'folder_splits', 'cifar10_dls', 'cifar100_dls', 'fashion_mnist_dls', 'tiny_imagenet_dls', 'imagenet_dls',
-           'folder_dls', 'list_datasets', 'get_dls']
+__all__ = ['AUGMENTS', 'DATASETS', 'TensorDL', 'DatasetInfo', 'normalize_stats', 'random_crop_flip', 'random_erasing', 'PerImage',
+           'augment_recipe', 'BatchTfm', 'DataOptions', 'tensor_dls', 'digits_dls', 'list_datasets', 'get_dls']
 
 # %% ../nbs/10_data.ipynb #de679e75
 class TensorDL(DataLoader):
@@ -160,42 +152,58 @@ class BatchTfm:
             x = F.interpolate(x, size=(self.size, self.size), mode='bilinear', antialias=True, align_corners=False)
         return (x, *rest)
 
-# %% ../nbs/10_data.ipynb #f2401283
-def _check_options(img_size, augment, repeats):
-    if augment not in AUGMENTS: raise ValueError(f"Unknown augment {augment!r}: expected one of {AUGMENTS}")
-    if int(repeats) != repeats or repeats < 1: raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
-    if img_size is not None and (int(img_size) != img_size or img_size < 1):
-        raise ValueError(f"img_size must be a positive integer (the size the model sees), got {img_size!r}")
+# %% ../nbs/10_data.ipynb #ba799b37
+@dataclass
+class DataOptions:
+    "How to serve a dataset: the options every registered dataset factory takes."
+    bs: int = 128                   # training batch size (validation batches are twice as large)
+    device: str = None              # where batches go (default: cuda if available)
+    data_path: str = None           # where the dataset's files are (default: `$VITNB_DATA/<name>`, else `data/<name>`)
+    img_size: int = None            # the size the model sees: batches are resized to it (default: as stored)
+    augment: str = 'none'           # augmentation recipe, one of `AUGMENTS`
+    repeats: int = 1                # repeated augmentation: each training image this many times per epoch
+    download: bool = False          # download the dataset with torchvision if it is missing (needs the network)
+    cache_dir: str = None           # where decoded images are cached (default `$VITNB_CACHE`, else ~/.cache/vitnb)
+    skip_bad: bool = False          # skip (and count) unreadable images instead of stopping
+    def __post_init__(self): _check_options(self)
 
-def tensor_dls(x_train, y_train, x_valid, y_valid, info:DatasetInfo, *, bs:int=128, device=None, img_size:int|None=None,
-               augment:str='none', repeats:int=1, stats:tuple|None=None) -> DataLoaders:
+# %% ../nbs/10_data.ipynb #f2401283
+def _check_options(o:DataOptions):
+    if isinstance(o.bs, bool) or not isinstance(o.bs, int) or o.bs < 1: raise ValueError(f"bs must be an integer >= 1, got {o.bs!r}")
+    if o.augment not in AUGMENTS: raise ValueError(f"Unknown augment {o.augment!r}: expected one of {AUGMENTS}")
+    if int(o.repeats) != o.repeats or o.repeats < 1: raise ValueError(f"repeats must be an integer >= 1, got {o.repeats!r}")
+    if o.img_size is not None and (int(o.img_size) != o.img_size or o.img_size < 1):
+        raise ValueError(f"img_size must be a positive integer (the size the model sees), got {o.img_size!r}")
+
+# %% ../nbs/10_data.ipynb #2884074a
+def tensor_dls(x_train, y_train, x_valid, y_valid, info:DatasetInfo, opts:DataOptions=None, stats:tuple|None=None) -> DataLoaders:
     "fastai `DataLoaders` from image tensors (float or uint8), normalised with the training split's statistics; `dls.info` set."
-    _check_options(img_size, augment, repeats)
+    o = opts or DataOptions()
     mean, std = map(torch.as_tensor, stats) if stats is not None else normalize_stats(x_train)
-    tfm, erase = augment_recipe(augment)
+    tfm, erase = augment_recipe(o.augment)
     if x_train.is_floating_point():
-        if tfm is not None and augment != 'basic':
-            raise ValueError(f"augment={augment!r} needs uint8 images; {info.name} holds normalised floats: use 'none' or 'basic'")
+        if tfm is not None and o.augment != 'basic':
+            raise ValueError(f"augment={o.augment!r} needs uint8 images; {info.name} holds normalised floats: use 'none' or 'basic'")
         norm = lambda x: ((x - mean[:, None, None]) / std[:, None, None]).contiguous()
         x_train, x_valid, bmean, bstd = norm(x_train), norm(x_valid), None, None
     else: bmean, bstd = mean, std
     TD = torch.utils.data.TensorDataset
-    train = TensorDL(TD(x_train, y_train), bs=bs, shuffle=True, drop_last=len(x_train) > bs, repeats=repeats,
-                     after_batch=BatchTfm(bmean, bstd, img_size, tfm, erase))
-    valid = TensorDL(TD(x_valid, y_valid), bs=2 * bs, after_batch=BatchTfm(bmean, bstd, img_size))
-    dls = DataLoaders(train, valid, device=default_device(device))
+    train = TensorDL(TD(x_train, y_train), bs=o.bs, shuffle=True, drop_last=len(x_train) > o.bs, repeats=o.repeats,
+                     after_batch=BatchTfm(bmean, bstd, o.img_size, tfm, erase))
+    valid = TensorDL(TD(x_valid, y_valid), bs=2 * o.bs, after_batch=BatchTfm(bmean, bstd, o.img_size))
+    dls = DataLoaders(train, valid, device=default_device(o.device))
     info.stored_size = info.stored_size or x_train.shape[-1]
-    info.img_size = img_size or info.stored_size
+    info.img_size = o.img_size or info.stored_size
     info.mean, info.std, info.n_train, info.n_valid = tuple(mean.tolist()), tuple(std.tolist()), len(x_train), len(x_valid)
-    info.augment, info.repeats = augment, repeats
+    info.augment, info.repeats = o.augment, o.repeats
     dls.info, dls.c = info, info.num_classes
     return dls
 
 # %% ../nbs/10_data.ipynb #5c91f2cb
-DATASETS = Registry('dataset', modules=('data',))
+DATASETS = Registry('dataset', modules=('data', 'datasets'))       # vitnb.datasets registers the file layouts
 
 @DATASETS.register(name='digits')
-def digits_dls(bs:int=128, device=None, img_size:int|None=None, augment:str='none', repeats:int=1, **kwargs) -> DataLoaders:
+def digits_dls(opts:DataOptions) -> DataLoaders:
     "scikit-learn's 8x8 digits: fixed stratified 80/20 split (`random_state=0`), as in-memory fastai `DataLoaders`."
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
@@ -204,393 +212,12 @@ def digits_dls(bs:int=128, device=None, img_size:int|None=None, augment:str='non
     y = torch.tensor(d.target, dtype=torch.long)
     tr, va = train_test_split(np.arange(len(y)), test_size=0.2, stratify=d.target, random_state=0)
     info = DatasetInfo('digits', img_size=8, in_chans=1, num_classes=10, classes=[str(c) for c in range(10)])
-    return tensor_dls(x[tr], y[tr], x[va], y[va], info, bs=bs, device=device, img_size=img_size, augment=augment, repeats=repeats)
-
-# %% ../nbs/10_data.ipynb #af0e35b9
-CACHE_VERSION = 1
-STATS_MAX = 50_000      # images used for a dataset's mean/std (all of them for CIFAR; 1 in 25 for ImageNet)
-
-def cache_root(cache_dir=None) -> Path:
-    "The cache directory: `cache_dir`, else `$VITNB_CACHE`, else `~/.cache/vitnb` (created)."
-    root = Path(cache_dir or os.environ.get('VITNB_CACHE') or Path.home()/'.cache'/'vitnb').expanduser()
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-def fingerprint(files) -> str:
-    "Hash of the names, sizes and modification times of `files`."
-    h = hashlib.sha1()
-    for f in files:
-        st = os.stat(f); h.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
-
-# %% ../nbs/10_data.ipynb #ed112db8
-def cache_folder(key:dict, cache_dir=None) -> Path:
-    "The cache folder of `key`: `<cache root>/<name>-<hash of key>`."
-    return cache_root(cache_dir)/f"{key.get('name', 'data')}-{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]}"
-
-def cached_arrays(key:dict, build:Callable, cache_dir=None) -> tuple:
-    "`(arrays, meta, folder)`: the arrays `build(dir)` writes, built once per `key` and memory-mapped afterwards."
-    final = cache_folder(key, cache_dir); root, name = final.parent, final.name
-    if final.exists() and not (final/'meta.json').exists(): shutil.rmtree(final)     # not ours: never renamed half-built
-    if not final.exists():
-        tmp = Path(tempfile.mkdtemp(prefix=f'.{name}.', suffix='.tmp', dir=root))
-        try:
-            meta = build(tmp)
-            xt = np.load(tmp/'x_train.npy', mmap_mode='c')                           # statistics of the training split,
-            meta['mean'], meta['std'] = map(torch.Tensor.tolist, normalize_stats(xt[::max(1, len(xt) // STATS_MAX)]))   # evenly strided beyond STATS_MAX
-            meta['key'] = key
-            (tmp/'meta.json').write_text(json.dumps(meta))
-            try: os.rename(tmp, final)                                               # atomic: all or nothing
-            except OSError:                                                          # another process finished first
-                if not (final/'meta.json').exists(): raise
-                shutil.rmtree(tmp)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True); raise
-    meta = json.loads((final/'meta.json').read_text())
-    arrays = {k: np.load(final/f'{k}.npy', mmap_mode='c') for k in ('x_train', 'y_train', 'x_valid', 'y_valid')}
-    return arrays, meta, final
-
-# %% ../nbs/10_data.ipynb #f010ba63
-IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.gif', '.webp')
-
-def load_image(path, size:int|None=None, mode=ImageReadMode.RGB) -> torch.Tensor:
-    "Decode image file `path` to `(C, H, W)` uint8 in `mode`; with `size`, resize the short side and centre-crop to `size`x`size`."
-    img = decode_image(str(path), mode=mode, apply_exif_orientation=True)
-    if size is not None and tuple(img.shape[-2:]) != (size, size):
-        img = v2.functional.center_crop(v2.functional.resize(img, size, antialias=True), [size, size])
-    return img
-
-def decode_images(files, out, size:int, mode=ImageReadMode.RGB, skip_bad:bool=False, workers:int|None=None) -> list:
-    "Decode `files` into `out (N, C, size, size)` uint8 with threads; the indices of unreadable files (with `skip_bad`, else an error)."
-    def run(idxs):
-        bad = []
-        for i in idxs:
-            try: out[i] = load_image(files[i], size, mode).numpy()
-            except Exception as e:
-                if not skip_bad: raise ValueError(f"Cannot read image {files[i]}: {str(e)[:200]}. Fix or remove the file, "
-                                                  "or pass skip_bad=True (--skip-bad) to skip unreadable images.") from e
-                bad.append(i)
-        return bad
-    chunks = np.array_split(np.arange(len(files)), max(1, len(files) // 256))
-    with ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1)) as ex:
-        futs = [ex.submit(run, c) for c in chunks]
-        try: return sorted(i for f in futs for i in f.result())
-        except BaseException:
-            for f in futs: f.cancel()
-            raise
-
-# %% ../nbs/10_data.ipynb #59eebaf3
-def decode_split(out:Path, split:str, files, labels, size:int, mode=ImageReadMode.RGB, skip_bad:bool=False) -> list:
-    "Decode `files` into `out/x_{split}.npy` (uint8 `(N, C, size, size)`), labels into `out/y_{split}.npy`; the skipped files."
-    shape = (len(files), 1 if mode == ImageReadMode.GRAY else 3, size, size)
-    x = np.lib.format.open_memmap(out/f'x_{split}.npy', mode='w+', dtype=np.uint8, shape=shape)
-    bad = decode_images(files, x, size, mode, skip_bad)
-    keep = np.setdiff1d(np.arange(len(files)), bad)
-    if bad:                                                                  # squeeze out the holes, chunk by chunk
-        xk = np.lib.format.open_memmap(out/f'x_{split}.keep.npy', mode='w+', dtype=np.uint8, shape=(len(keep), *shape[1:]))
-        for i in range(0, len(keep), 1024): xk[i:i + 1024] = x[keep[i:i + 1024]]
-        xk.flush(); del x, xk; os.replace(out/f'x_{split}.keep.npy', out/f'x_{split}.npy')
-    else: x.flush(); del x
-    np.save(out/f'y_{split}.npy', np.asarray(labels, dtype=np.int64)[keep])
-    return [str(files[i]) for i in bad]
-
-# %% ../nbs/10_data.ipynb #96aac63d
-FAKE_LAYOUTS = ('cifar10', 'cifar100', 'folder', 'folder_single', 'fashion_mnist', 'tiny_imagenet', 'imagenet')
-
-def fake_color(label, n_classes:int) -> float:
-    "The grey level (0..255) of fake images of class `label`."
-    return 20 + 215 * np.asarray(label, dtype=np.float64) / max(n_classes - 1, 1)
-
-def _fake_images(y, n_classes, chans, hw, rng):
-    x = fake_color(y, n_classes)[:, None, None, None] + rng.integers(-4, 5, (len(y), chans, *hw))
-    return x.clip(0, 255).astype(np.uint8)
-
-def _write_images(root:Path, x, y, classes, ext='png', names=None):
-    from torchvision.io import write_png, write_jpeg
-    for i, (img, label) in enumerate(zip(x, y)):
-        f = root/(names[i] if names else Path(classes[label])/f'{i:04d}.{ext}')
-        f.parent.mkdir(parents=True, exist_ok=True)
-        t = torch.from_numpy(np.ascontiguousarray(img))
-        write_png(t, str(f)) if f.suffix == '.png' else write_jpeg(t, str(f), quality=100)
-
-# %% ../nbs/10_data.ipynb #05918d27
-def _write_idx(f:Path, a:np.ndarray):
-    with gzip.open(f, 'wb') as fh: fh.write(struct.pack(f'>HBB{a.ndim}I', 0, 8, a.ndim, *a.shape) + a.astype(np.uint8).tobytes())
-
-def fake_dataset(layout:str, root, n_classes:int=3, n_train:int=4, n_valid:int=2, size:int=8, seed:int=0) -> Path:
-    "Write a small fake dataset in `layout` (see `FAKE_LAYOUTS`) under `root`; `n_train`/`n_valid` images per class. The path to pass as `data_path`."
-    if layout not in FAKE_LAYOUTS: raise ValueError(f"Unknown layout {layout!r}: expected one of {FAKE_LAYOUTS}")
-    rng, root = np.random.default_rng(seed), Path(root)
-    classes = [f'n{i:08d}' if 'imagenet' in layout else f'class{i}' for i in range(n_classes)]
-    chans = 1 if layout == 'fashion_mnist' else 3
-    size = 32 if layout in ('cifar10', 'cifar100') else size
-    yt, yv = np.arange(n_train * n_classes) % n_classes, np.arange(n_valid * n_classes) % n_classes
-    xt, xv = (_fake_images(y, n_classes, chans, (size, size), rng) for y in (yt, yv))
-    if layout in ('cifar10', 'cifar100'):
-        d = root/('cifar-10-batches-py' if layout == 'cifar10' else 'cifar-100-python'); d.mkdir(parents=True, exist_ok=True)
-        lk, nk = ('labels', 'label_names') if layout == 'cifar10' else ('fine_labels', 'fine_label_names')
-        parts = np.array_split(np.arange(len(yt)), 5) if layout == 'cifar10' else [np.arange(len(yt))]
-        names = [f'data_batch_{i + 1}' for i in range(5)] if layout == 'cifar10' else ['train']
-        for f, idx in zip(names, parts): pickle.dump({'data': xt[idx].reshape(len(idx), -1), lk: yt[idx].tolist()}, open(d/f, 'wb'))
-        pickle.dump({'data': xv.reshape(len(xv), -1), lk: yv.tolist()}, open(d/('test_batch' if layout == 'cifar10' else 'test'), 'wb'))
-        pickle.dump({nk: classes}, open(d/('batches.meta' if layout == 'cifar10' else 'meta'), 'wb'))
-    elif layout == 'fashion_mnist':
-        root.mkdir(parents=True, exist_ok=True)
-        for pre, x, y in (('train', xt, yt), ('t10k', xv, yv)):
-            _write_idx(root/f'{pre}-images-idx3-ubyte.gz', x[:, 0]); _write_idx(root/f'{pre}-labels-idx1-ubyte.gz', y)
-    elif layout == 'tiny_imagenet':
-        d = root/'tiny-imagenet-200'
-        _write_images(d/'train', xt, yt, classes, 'JPEG', [f'{classes[c]}/images/{classes[c]}_{i}.JPEG' for i, c in enumerate(yt)])
-        _write_images(d/'val', xv, yv, classes, 'JPEG', [f'images/val_{i}.JPEG' for i in range(len(yv))])
-        (d/'wnids.txt').write_text('\n'.join(classes) + '\n')
-        (d/'val'/'val_annotations.txt').write_text(''.join(f'val_{i}.JPEG\t{classes[c]}\t0\t0\t{size}\t{size}\n' for i, c in enumerate(yv)))
-    elif layout == 'imagenet':                                           # photos of varying size and aspect ratio
-        for split, y in (('train', yt), ('val', yv)):
-            for i, c in enumerate(y):
-                h, w = size + rng.integers(0, size), size + rng.integers(0, size)
-                _write_images(root/split, _fake_images(y[i:i + 1], n_classes, 3, (h, w), rng), [c], classes,
-                              names=[f'{classes[c]}/{classes[c]}_{i}.JPEG'])
-    elif layout == 'folder': _write_images(root/'train', xt, yt, classes); _write_images(root/'test', xv, yv, classes, 'jpg')
-    else: _write_images(root, np.concatenate([xt, xv]), np.concatenate([yt, yv]), classes)
-    return root
-
-# %% ../nbs/10_data.ipynb #35154709
-def image_files(d:Path) -> list:
-    "Image files under `d` (recursive, by extension), sorted."
-    return sorted(p for p in Path(d).rglob('*') if p.suffix.lower() in IMAGE_EXTS and not p.name.startswith('.'))
-
-def class_folders(d:Path, classes:list|None=None) -> tuple:
-    "`(files, labels, classes)` of the tree `d/<class>/**/image`; `classes` fixes the label order (for a validation split)."
-    found = sorted(p.name for p in Path(d).iterdir() if p.is_dir() and not p.name.startswith('.'))
-    classes = list(classes or found)
-    if unknown := sorted(set(found) - set(classes)):
-        raise ValueError(f"{d} has class folders {unknown[:5]} that the training split does not have")
-    files, labels = [], []
-    for i, c in enumerate(classes):
-        fs = image_files(Path(d)/c) if (Path(d)/c).is_dir() else []
-        files += fs; labels += [i] * len(fs)
-    return files, labels, classes
-
-# %% ../nbs/10_data.ipynb #858e8c7d
-def _unpickle(f):
-    try:
-        with open(f, 'rb') as fh: return pickle.load(fh, encoding='latin1')
-    except Exception as e: raise ValueError(f"Cannot read CIFAR batch {f}: {type(e).__name__}: {e}") from e
-
-def read_cifar_pickles(d:Path, kind:str='cifar10') -> tuple:
-    "`(x_train, y_train, x_test, y_test, classes)` from CIFAR's python batches in `d` (`cifar-10-batches-py` or `cifar-100-python`)."
-    c10 = kind == 'cifar10'
-    lk, names = ('labels', 'label_names') if c10 else ('fine_labels', 'fine_label_names')
-    def split(fs):
-        bs = [_unpickle(d/f) for f in fs]
-        return np.concatenate([b['data'] for b in bs]).reshape(-1, 3, 32, 32), np.concatenate([b[lk] for b in bs]).astype(np.int64)
-    xt, yt = split([f'data_batch_{i}' for i in range(1, 6)] if c10 else ['train'])
-    xv, yv = split(['test_batch'] if c10 else ['test'])
-    return xt, yt, xv, yv, list(_unpickle(d/('batches.meta' if c10 else 'meta'))[names])
-
-def read_idx(f:Path) -> np.ndarray:
-    "The uint8 array in IDX file `f` (gzip or plain), e.g. MNIST's `train-images-idx3-ubyte.gz`."
-    data = (gzip.open if str(f).endswith('.gz') else open)(f, 'rb').read()
-    zero, dtype, ndim = struct.unpack('>HBB', data[:4])
-    if zero != 0 or dtype != 8: raise ValueError(f"{f} is not an IDX file of unsigned bytes (header {data[:4].hex()})")
-    shape = struct.unpack(f'>{ndim}I', data[4:4 + 4 * ndim])
-    if len(data) - 4 - 4 * ndim != np.prod(shape): raise ValueError(f"{f} is truncated: header says {shape}")
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-# %% ../nbs/10_data.ipynb #6570cad1
-MAX_NATIVE = 256
-
-def _probe(files) -> tuple:
-    "Read mode (grey-scale or RGB) and short side of the first readable image among `files`."
-    for f in files[:50]:
-        try: img = decode_image(str(f), mode=ImageReadMode.UNCHANGED)
-        except Exception: continue
-        return (ImageReadMode.GRAY if img.shape[0] in (1, 2) else ImageReadMode.RGB), min(img.shape[-2:])
-    raise ValueError(f"Cannot read any of the first {min(len(files), 50)} images, e.g. {files[0]}")
-
-def _cached_dls(name, path, key, build, *, bs=128, device=None, img_size=None, augment='none', repeats=1,
-                cache_dir=None, skip_bad=False, **_) -> DataLoaders:
-    _check_options(img_size, augment, repeats)                                   # fail before a long decode
-    arrays, meta, folder = cached_arrays(key, build, cache_dir)
-    skipped = meta['skipped']
-    if skipped and not skip_bad:
-        raise ValueError(f"{name}: {len(skipped)} image(s) in {path} cannot be read, e.g. {skipped[0]}; "
-                         "fix or remove them, or pass skip_bad=True (--skip-bad)")
-    if skipped: warnings.warn(f"{name}: skipped {len(skipped)} unreadable image(s), e.g. {skipped[0]}")
-    info = DatasetInfo(name, img_size=meta['stored_size'], in_chans=meta['in_chans'], num_classes=len(meta['classes']),
-                       classes=meta['classes'], stored_size=meta['stored_size'], n_skipped=len(skipped),
-                       path=str(path), cache=str(folder))
-    t = {k: torch.from_numpy(a) for k, a in arrays.items()}
-    return tensor_dls(t['x_train'], t['y_train'], t['x_valid'], t['y_valid'], info, bs=bs, device=device,
-                      img_size=img_size, augment=augment, repeats=repeats, stats=(meta['mean'], meta['std']))
-
-def files_dls(name:str, path, train:tuple, valid:tuple, classes:list, size:int|None=None, **opts) -> DataLoaders:
-    "Cached `DataLoaders` of image files, `train`/`valid` = `(files, labels)`, decoded once at `size` (default: see above)."
-    if not train[0]: raise FileNotFoundError(f"{name}: no images ({'/'.join(IMAGE_EXTS)}) found under {path}")
-    img_size, skip_bad, cache_dir = opts.get('img_size'), opts.get('skip_bad', False), opts.get('cache_dir')
-    base = dict(name=name, path=str(Path(path).resolve()), files=fingerprint([*train[0], *valid[0]]), version=CACHE_VERSION)
-    if size is not None: key = {**base, 'size': size}
-    else:                                         # native size if small; look in the cache before decoding anything
-        native, sized = {**base, 'size': 'native'}, {**base, 'size': img_size or 224}
-        key = next((k for k in (native, sized) if (cache_folder(k, cache_dir)/'meta.json').exists()), None)
-        key = key or (native if _probe(train[0])[1] <= MAX_NATIVE else sized)
-    def build(out):
-        mode, short = _probe(train[0])
-        stored = short if key['size'] == 'native' else key['size']
-        n = len(train[0]) + len(valid[0])
-        if n > 10_000: print(f"{name}: decoding {n:,} images at {stored}x{stored} into {out.parent} (first use only)")
-        skipped = [f for split, (fs, ls) in (('train', train), ('valid', valid)) for f in decode_split(out, split, fs, ls, stored, mode, skip_bad)]
-        return dict(classes=list(classes), in_chans=1 if mode == ImageReadMode.GRAY else 3, stored_size=int(stored), skipped=skipped)
-    return _cached_dls(name, path, key, build, **opts)
-
-def arrays_dls(name:str, path, files:list, load:Callable, **opts) -> DataLoaders:
-    "Cached `DataLoaders` of a dataset `load()` returns as uint8 arrays `(x_train, y_train, x_valid, y_valid, classes)`, keyed by `files`."
-    def build(out):
-        xt, yt, xv, yv, classes = load()
-        for split, x, y in (('train', xt, yt), ('valid', xv, yv)):
-            np.save(out/f'x_{split}.npy', np.ascontiguousarray(x, dtype=np.uint8)); np.save(out/f'y_{split}.npy', np.asarray(y, dtype=np.int64))
-        return dict(classes=list(classes), in_chans=int(xt.shape[1]), stored_size=int(xt.shape[-1]), skipped=[])
-    key = dict(name=name, path=str(Path(path).resolve()), files=fingerprint(files), version=CACHE_VERSION)
-    return _cached_dls(name, path, key, build, **opts)
-
-# %% ../nbs/10_data.ipynb #e5ddf15b
-def default_data_path(name:str) -> Path:
-    "Where dataset `name` is looked for without `data_path`: `$VITNB_DATA/<name>`, else `data/<name>`."
-    return Path(os.environ.get('VITNB_DATA', 'data'))/name
-
-def _missing(name, path, expected, download=False) -> FileNotFoundError:
-    hint = " Or pass download=True (--download) to fetch it with torchvision." if download else ""
-    return FileNotFoundError(f"{name}: no dataset found at {Path(path).resolve()}. Expected {expected}.{hint}")
-
-def _download(name:str, root:Path):
-    "Download dataset `name` into `root` with torchvision's own downloader (CIFAR-10/100, Fashion-MNIST)."
-    import torchvision.datasets as tvd
-    cls = {'cifar10': tvd.CIFAR10, 'cifar100': tvd.CIFAR100, 'fashion_mnist': tvd.FashionMNIST}.get(name)
-    if cls is None: raise ValueError(f"{name} has no downloader in torchvision: put the files at {root} by hand")
-    try: cls(str(root), train=True, download=True)
-    except Exception as e:
-        raise RuntimeError(f"Downloading {name} into {root} with torchvision failed ({type(e).__name__}: {str(e)[:300]}). "
-                           f"Without network, copy the files to {root} yourself.") from e
-
-def folder_splits(root:Path) -> tuple|None:
-    "`(train_dir, valid_dir)` of `root/train` and the first of `root/val`, `valid`, `test`; None if either is missing."
-    valid = next((root/v for v in ('val', 'valid', 'test') if (root/v).is_dir()), None)
-    return (root/'train', valid) if (root/'train').is_dir() and valid is not None else None
-
-def _folder_dls(name, root, train_dir, valid_dir, size=None, **opts):
-    files, labels, classes = class_folders(train_dir)
-    vfiles, vlabels, _ = class_folders(valid_dir, classes)
-    return files_dls(name, root, (files, labels), (vfiles, vlabels), classes, size=size, **opts)
-
-# %% ../nbs/10_data.ipynb #4dae27e7
-def _cifar(name, bs, device, data_path, img_size, augment, repeats, download, cache_dir, skip_bad):
-    opts = dict(bs=bs, device=device, img_size=img_size, augment=augment, repeats=repeats, cache_dir=cache_dir, skip_bad=skip_bad)
-    root = Path(data_path or default_data_path(name))
-    sub, probe = ('cifar-10-batches-py', 'data_batch_1') if name == 'cifar10' else ('cifar-100-python', 'train')
-    for d in (root/sub, root):
-        if (d/probe).is_file():
-            return arrays_dls(name, d, sorted(p for p in d.iterdir() if p.is_file()), lambda: read_cifar_pickles(d, name), **opts)
-    if split := folder_splits(root): return _folder_dls(name, root, *split, **opts)
-    if download:
-        _download(name, root)
-        return _cifar(name, bs, device, root, img_size, augment, repeats, False, cache_dir, skip_bad)
-    raise _missing(name, root, f"{root/sub}/ (python pickle batches, as torchvision downloads them) or {root}/train/<class>/*.png "
-                   f"with {root}/test/<class>/*.png (image folders, as fastai distributes them)", download=True)
-
-@DATASETS.register(name='cifar10')
-def cifar10_dls(bs:int=128, device=None, data_path=None, img_size:int|None=None, augment:str='none', repeats:int=1,
-                download:bool=False, cache_dir=None, skip_bad:bool=False) -> DataLoaders:
-    "CIFAR-10: `DIR/cifar-10-batches-py/` (pickles) or `DIR/train/<class>/*`, `DIR/test/<class>/*` (images)."
-    return _cifar('cifar10', bs, device, data_path, img_size, augment, repeats, download, cache_dir, skip_bad)
-
-@DATASETS.register(name='cifar100')
-def cifar100_dls(bs:int=128, device=None, data_path=None, img_size:int|None=None, augment:str='none', repeats:int=1,
-                 download:bool=False, cache_dir=None, skip_bad:bool=False) -> DataLoaders:
-    "CIFAR-100 (fine labels): `DIR/cifar-100-python/` (pickles) or `DIR/train/<class>/*`, `DIR/test/<class>/*` (images)."
-    return _cifar('cifar100', bs, device, data_path, img_size, augment, repeats, download, cache_dir, skip_bad)
-
-# %% ../nbs/10_data.ipynb #0bee49da
-FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
-_IDX_NAMES = ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte')
-
-@DATASETS.register(name='fashion_mnist')
-def fashion_mnist_dls(bs:int=128, device=None, data_path=None, img_size:int|None=None, augment:str='none', repeats:int=1,
-                      download:bool=False, cache_dir=None, skip_bad:bool=False) -> DataLoaders:
-    "Fashion-MNIST from its IDX files (`train-images-idx3-ubyte.gz`, ...) in `DIR` or `DIR/FashionMNIST/raw`."
-    opts = dict(bs=bs, device=device, img_size=img_size, augment=augment, repeats=repeats, cache_dir=cache_dir, skip_bad=skip_bad)
-    root = Path(data_path or default_data_path('fashion_mnist'))
-    for d in (root, root/'FashionMNIST'/'raw'):
-        fs = [next((d/(n + e) for e in ('.gz', '') if (d/(n + e)).is_file()), None) for n in _IDX_NAMES]
-        if all(fs):
-            load = lambda: (read_idx(fs[0])[:, None], read_idx(fs[1]), read_idx(fs[2])[:, None], read_idx(fs[3]), FASHION_CLASSES)
-            return arrays_dls('fashion_mnist', d, fs, load, **opts)
-    if download:
-        _download('fashion_mnist', root)
-        return fashion_mnist_dls(bs, device, root, img_size, augment, repeats, False, cache_dir, skip_bad)
-    raise _missing('fashion_mnist', root, f"the IDX files {', '.join(n + '.gz' for n in _IDX_NAMES)} in {root} "
-                   f"or {root/'FashionMNIST'/'raw'}", download=True)
-
-# %% ../nbs/10_data.ipynb #37f6b161
-@DATASETS.register(name='tiny_imagenet')
-def tiny_imagenet_dls(bs:int=128, device=None, data_path=None, img_size:int|None=None, augment:str='none', repeats:int=1,
-                      download:bool=False, cache_dir=None, skip_bad:bool=False) -> DataLoaders:
-    "Tiny ImageNet from `DIR/tiny-imagenet-200` (or `DIR` itself): `train/<wnid>/images/*.JPEG`, `val/val_annotations.txt`."
-    opts = dict(bs=bs, device=device, img_size=img_size, augment=augment, repeats=repeats, cache_dir=cache_dir, skip_bad=skip_bad)
-    root = Path(data_path or default_data_path('tiny_imagenet'))
-    for d in (root/'tiny-imagenet-200', root):
-        ann = d/'val'/'val_annotations.txt'
-        if (d/'train').is_dir() and ann.is_file():
-            files, labels, classes = class_folders(d/'train')
-            idx = {c: i for i, c in enumerate(classes)}
-            rows = [l.split('\t')[:2] for l in ann.read_text().splitlines() if l.strip()]
-            if bad := sorted({w for _, w in rows} - set(idx)): raise ValueError(f"{ann} names classes without a training folder: {bad[:5]}")
-            valid = ([d/'val'/'images'/f for f, _ in rows], [idx[w] for _, w in rows])
-            return files_dls('tiny_imagenet', d, (files, labels), valid, classes, **opts)
-    if download: _download('tiny_imagenet', root)
-    raise _missing('tiny_imagenet', root, f"{root}/tiny-imagenet-200/ with train/<wnid>/images/*.JPEG, val/images/*.JPEG and "
-                   "val/val_annotations.txt (unzip tiny-imagenet-200.zip from http://cs231n.stanford.edu/ there)")
-
-# %% ../nbs/10_data.ipynb #9826a04a
-@DATASETS.register(name='imagenet')
-def imagenet_dls(bs:int=128, device=None, data_path=None, img_size:int|None=None, augment:str='none', repeats:int=1,
-                 download:bool=False, cache_dir=None, skip_bad:bool=False) -> DataLoaders:
-    "ImageNet from `DIR/train/<wnid>/*.JPEG`, `DIR/val/<wnid>/*.JPEG`, decoded once at `img_size` (default 224)."
-    opts = dict(bs=bs, device=device, img_size=img_size, augment=augment, repeats=repeats, cache_dir=cache_dir, skip_bad=skip_bad)
-    root = Path(data_path or default_data_path('imagenet'))
-    if (root/'train').is_dir() and (root/'val').is_dir():
-        return _folder_dls('imagenet', root, root/'train', root/'val', size=img_size or 224, **opts)
-    if download: _download('imagenet', root)
-    raise _missing('imagenet', root, f"{root}/train/<wnid>/*.JPEG and {root}/val/<wnid>/*.JPEG (validation images in class "
-                   "folders; torchvision cannot download ImageNet, get it from image-net.org)")
-
-# %% ../nbs/10_data.ipynb #28717964
-@DATASETS.register(name='folder')
-def folder_dls(bs:int=128, device=None, data_path=None, img_size:int|None=None, augment:str='none', repeats:int=1,
-               download:bool=False, cache_dir=None, skip_bad:bool=False) -> DataLoaders:
-    "Images in class folders: `DIR/train/<class>/*` + `DIR/val|valid|test/<class>/*`, or `DIR/<class>/*` split 80/20."
-    opts = dict(bs=bs, device=device, img_size=img_size, augment=augment, repeats=repeats, cache_dir=cache_dir, skip_bad=skip_bad)
-    expected = "DIR/train/<class>/*.png|jpg with DIR/val/<class>/* (or valid/, test/), or DIR/<class>/*.png|jpg"
-    if data_path is None: raise ValueError(f"The folder dataset needs data_path (--data-path DIR): {expected}")
-    root = Path(data_path)
-    if download: raise ValueError("The folder dataset has nothing to download: it reads data_path")
-    if not root.is_dir(): raise _missing('folder', root, expected)
-    if split := folder_splits(root): return _folder_dls('folder', root, *split, **opts)
-    files, labels, classes = class_folders(root)
-    if not files: raise _missing('folder', root, expected)
-    from sklearn.model_selection import train_test_split
-    try: tr, va = train_test_split(np.arange(len(files)), test_size=0.2, stratify=labels, random_state=0)
-    except ValueError as e: raise ValueError(f"Cannot split {root} 80/20 per class ({e}): give each class at least 5 images, "
-                                             "or provide train/ and val/ folders") from e
-    pick = lambda idx: ([files[i] for i in idx], [labels[i] for i in idx])
-    return files_dls('folder', root, pick(tr), pick(va), classes, **opts)
+    return tensor_dls(x[tr], y[tr], x[va], y[va], info, opts)
 
 # %% ../nbs/10_data.ipynb #4387cc91
 def list_datasets() -> list: return DATASETS.names()
 
-def get_dls(name:str, bs:int=128, device=None, data_path=None, img_size:int|None=None, augment:str='none', repeats:int=1,
-            download:bool=False, cache_dir=None, skip_bad:bool=False) -> DataLoaders:
-    "`DataLoaders` for the dataset registered as `name` (see `list_datasets()`), with `dls.info` set."
-    fn = DATASETS.get(name)
-    _check_options(img_size, augment, repeats)
-    return fn(bs=bs, device=device, data_path=data_path, img_size=img_size, augment=augment, repeats=repeats,
-              download=download, cache_dir=cache_dir, skip_bad=skip_bad)
+def get_dls(name:str, opts:DataOptions=None, **kwargs) -> DataLoaders:
+    "`DataLoaders` for the dataset registered as `name` (see `list_datasets()`), with `dls.info` set; `kwargs` set `DataOptions` fields."
+    fn = DATASETS.get(name)                                     # an unknown name fails first, with the valid names
+    return fn(build_config(DataOptions, **{**(vars(opts) if opts else {}), **kwargs}))
