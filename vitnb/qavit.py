@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 import torch
 from torch import nn
+from fastcore.basics import patch
 from torchvision.ops import StochasticDepth
 from .core import register_model, build_config
-from .embed import PatchEmbed, sincos_2d, to_2tuple
-from .vit import init_weights
+from .embed import to_2tuple, check_grid
+from .vit import ViT
 from .qavit_branches import WindowAttention, DilatedAttention, ChannelGroupAttention
-from .embed import check_grid
 from .token_bank import TokenBank, BankGateway
 
 # %% auto #0
@@ -133,41 +133,37 @@ def check_qavit_config(cfg:QAViTConfig):
         raise ValueError(f"embed_dim {d} is not divisible by bottleneck_ratio {cfg.bottleneck_ratio}")
 
 # %% ../nbs/06_qavit.ipynb #f2da3922
-class QAViT(nn.Module):
-    "Quad-Attention ViT for `(B, in_chans, img_size, img_size)` images."
-    def __init__(self, cfg:QAViTConfig=None, **overrides):
-        super().__init__()
-        cfg = self.cfg = cfg or build_config(QAViTConfig, **overrides)
-        check_qavit_config(cfg)
-        D, patch = cfg.embed_dim, cfg.patch_size or auto_patch_size(cfg.img_size)
-        self.patch_embed = PatchEmbed(img_size=cfg.img_size, patch_size=patch, in_chans=cfg.in_chans, embed_dim=D)
-        grid = self.grid_size = self.patch_embed.grid_size
-        self.register_buffer('pos_embed', sincos_2d(D, grid)[None], persistent=False)
-        self.pos_drop = nn.Dropout(cfg.drop_rate)
+class QAViT(ViT):
+    "Quad-Attention ViT: the ViT stem, final norm and head around quad blocks that thread a global token bank."
+    config_class = QAViTConfig
+    def check_config(self, cfg): check_qavit_config(cfg)
+    def patch_size_for(self, cfg) -> int: return cfg.patch_size or auto_patch_size(cfg.img_size)
+
+    def build_blocks(self, cfg, dpr:list) -> nn.Module:
+        "The learned initial bank `self.bank`, then the blocks, block `i` with stochastic-depth rate `dpr[i]`."
         self.bank = TokenBank(cfg.global_bank_size, cfg.compressed_dim)
-        dpr = [cfg.drop_path_rate * i / max(cfg.depth - 1, 1) for i in range(cfg.depth)]   # stochastic depth grows with depth
-        self.blocks = nn.ModuleList(QuadBlock(D, cfg.num_heads, grid, compress_ratio=cfg.compress_ratio,
+        return nn.ModuleList(QuadBlock(cfg.embed_dim, cfg.num_heads, self.grid_size, compress_ratio=cfg.compress_ratio,
             bottleneck_ratio=cfg.bottleneck_ratio, mlp_ratio=cfg.mlp_ratio, window_size=cfg.window_size,
             pad_windows=cfg.pad_windows, dilation_factors=cfg.dilation_factors, num_channel_groups=cfg.num_channel_groups,
             linformer_k=cfg.linformer_k, bank_gate_init=cfg.bank_gate_init, drop=cfg.drop_rate,
             attn_drop=cfg.attn_drop_rate, drop_path=p) for p in dpr)
-        self.norm, self.head = nn.LayerNorm(D), nn.Linear(D, cfg.num_classes)
-        self.apply(init_weights)
 
-    def forward_features(self, x, return_banks:bool=False):
-        x = self.pos_drop(self.patch_embed(x) + self.pos_embed)      # (B, N, D)
-        bank, banks = self.bank(x.shape[0]), []                       # (B, M, D/compress_ratio)
-        for blk in self.blocks:
-            x, bank = blk(x, bank)
-            banks.append(bank)
-        x = self.norm(x)
-        return (x, banks) if return_banks else x
+# %% ../nbs/06_qavit.ipynb #873690dd
+@patch
+def forward_blocks(self:QAViT, x, return_banks:bool=False):
+    "Residual stream `(B, N, D)` through the blocks with the bank `(B, M, D/compress_ratio)`; with `return_banks` also the banks."
+    bank, banks = self.bank(x.shape[0]), []
+    for blk in self.blocks:
+        x, bank = blk(x, bank)
+        banks.append(bank)
+    return (x, banks) if return_banks else x
 
-    def forward_head(self, x, pre_logits:bool=False):
-        x = x.mean(1)                                                 # (B, D)
-        return x if pre_logits else self.head(x)
-
-    def forward(self, x): return self.forward_head(self.forward_features(x))
+@patch
+def forward_features(self:QAViT, x, return_banks:bool=False):
+    "The stem, the blocks and the final norm `(B, N, D)`; with `return_banks` also the bank after each block."
+    if not return_banks: return ViT.forward_features(self, x)
+    x, banks = self.forward_blocks(self.embed_tokens(x), return_banks=True)
+    return self.norm(x), banks
 
 # %% ../nbs/06_qavit.ipynb #fa0e9123
 QAVIT_TINY = dict(embed_dim=256, depth=12, num_heads=4)

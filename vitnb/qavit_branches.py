@@ -10,46 +10,15 @@ import math
 import torch
 import torch.nn.functional as F
 from torch import nn
+from fastcore.basics import patch
 from einops import rearrange
 from .core import MIXERS
-from .attention import attention, BACKENDS
+from .attention import Attention
 from .embed import to_2tuple, check_grid
 
 # %% auto #0
-__all__ = ['grad_problems', 'batch_leak', 'CrossAttention', 'LinformerProj', 'LinformerAttention', 'linformer_mixer',
-           'WindowAttention', 'dilated_landmarks', 'num_landmarks', 'DilatedAttention', 'ChannelGroupAttention']
-
-# %% ../nbs/04_qavit_branches.ipynb #8ed2aaa7
-def grad_problems(module:nn.Module) -> list:
-    "Names of `module`'s parameters whose gradient is missing, non-finite or all zero (call after `backward`)."
-    return [n for n, p in module.named_parameters()
-            if p.grad is None or not torch.isfinite(p.grad).all() or p.grad.abs().sum() == 0]
-
-def batch_leak(fn, *xs, i:int=0, j:int=1) -> float:
-    "Largest change of sample `i` of `fn(*xs)` when sample `j` of every input is replaced by noise (0: batch independent)."
-    with torch.no_grad():
-        ys = fn(*xs)
-        xs2 = [x.clone() for x in xs]
-        for x in xs2: x[j] = 3 * torch.randn_like(x[j]) + 1
-        ys2 = fn(*xs2)
-    ys, ys2 = [(y,) if torch.is_tensor(y) else tuple(y) for y in (ys, ys2)]
-    return max((a[i] - b[i]).abs().max().item() for a, b in zip(ys, ys2))
-
-# %% ../nbs/04_qavit_branches.ipynb #d76ede8d
-class CrossAttention(nn.Module):
-    "Multi-head attention of tokens `x` `(B, N, C)` over a `context` `(B, M, C)` -> `(B, N, C)`, heads concatenated, no output projection."
-    def __init__(self, dim:int, num_heads:int, *, qkv_bias:bool=True, attn_drop:float=0., backend:str='auto'):
-        super().__init__()
-        if dim % num_heads: raise ValueError(f"width {dim} is not divisible by num_heads {num_heads}")
-        if backend not in BACKENDS: raise ValueError(f"Unknown attention backend {backend!r}: expected one of {BACKENDS}")
-        self.num_heads, self.attn_drop, self.backend = num_heads, attn_drop, backend
-        self.q, self.kv = nn.Linear(dim, dim, bias=qkv_bias), nn.Linear(dim, 2 * dim, bias=qkv_bias)
-
-    def forward(self, x, context, attn_mask=None):
-        k, v = self.kv(context).chunk(2, dim=-1)
-        q, k, v = (rearrange(t, 'b n (h d) -> b h n d', h=self.num_heads) for t in (self.q(x), k, v))
-        o = attention(q, k, v, attn_mask=attn_mask, dropout_p=self.attn_drop if self.training else 0., backend=self.backend)
-        return rearrange(o, 'b h n d -> b n (h d)')                     # (B, heads, N, d_h) -> (B, N, C)
+__all__ = ['LinformerProj', 'LinformerAttention', 'linformer_mixer', 'WindowAttention', 'dilated_landmarks', 'num_landmarks',
+           'DilatedAttention', 'ChannelGroupAttention']
 
 # %% ../nbs/04_qavit_branches.ipynb #b8d8587e
 class LinformerProj(nn.Module):
@@ -72,9 +41,9 @@ class LinformerAttention(nn.Module):
     "Self-attention over `n` tokens with Linformer-compressed keys and values, plus an output projection."
     def __init__(self, dim:int, num_heads:int, n:int, *, k:int=64, attn_drop:float=0., proj_drop:float=0., backend:str='auto'):
         super().__init__()
-        self.compress, self.attn = LinformerProj(n, k), CrossAttention(dim, num_heads, attn_drop=attn_drop, backend=backend)
-        self.proj, self.proj_drop = nn.Linear(dim, dim), nn.Dropout(proj_drop)
-    def forward(self, x): return self.proj_drop(self.proj(self.attn(x, self.compress(x))))
+        self.compress = LinformerProj(n, k)
+        self.attn = Attention(dim, num_heads, cross=True, attn_drop=attn_drop, proj_drop=proj_drop, backend=backend)
+    def forward(self, x): return self.attn(x, self.compress(x))        # (B, n, dim) over (B, min(n, k), dim)
 
 @MIXERS.register(name='linformer')
 def linformer_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, k:int=64,
@@ -95,21 +64,23 @@ class WindowAttention(nn.Module):
         if (ph or pw) and not pad:
             raise ValueError(f"grid {H}x{W} is not divisible into {wh}x{ww} windows ({H} % {wh} = {H % wh}, {W} % {ww} = {W % ww}): "
                              f"use pad=True or a window size that divides the grid")
-        self.attn = CrossAttention(dim, num_heads, attn_drop=attn_drop, backend=backend)
+        self.attn = Attention(dim, num_heads, proj=False, attn_drop=attn_drop, backend=backend)
         valid = F.pad(torch.ones(H, W, dtype=torch.bool), (0, pw, 0, ph))                   # False on padded positions
         mask = rearrange(valid, '(nh wh) (nw ww) -> (nh nw) 1 1 (wh ww)', wh=wh, ww=ww)     # (windows, 1, 1, M*M) keys
         self.register_buffer('key_mask', mask if (ph or pw) else None, persistent=False)
 
-    def forward(self, x):
-        check_grid(x, self.grid_size)
-        (H, W), (wh, ww), (ph, pw) = self.grid_size, self.window_size, self.pad_hw
-        B, _, C = x.shape
-        g = F.pad(x.view(B, H, W, C), (0, 0, 0, pw, 0, ph))                                  # (B, H+ph, W+pw, C)
-        w = rearrange(g, 'b (nh wh) (nw ww) c -> (b nh nw) (wh ww) c', wh=wh, ww=ww)           # (B*windows, M*M, C)
-        mask = None if self.key_mask is None else self.key_mask.repeat(B, 1, 1, 1)
-        o = self.attn(w, w, attn_mask=mask)
-        o = rearrange(o, '(b nh nw) (wh ww) c -> b (nh wh) (nw ww) c', b=B, nh=(H + ph) // wh, wh=wh, ww=ww)
-        return o[:, :H, :W].reshape(B, H * W, C)
+# %% ../nbs/04_qavit_branches.ipynb #32711905
+@patch
+def forward(self:WindowAttention, x):
+    check_grid(x, self.grid_size)
+    (H, W), (wh, ww), (ph, pw) = self.grid_size, self.window_size, self.pad_hw
+    B, _, C = x.shape
+    g = F.pad(x.view(B, H, W, C), (0, 0, 0, pw, 0, ph))                                  # (B, H+ph, W+pw, C)
+    w = rearrange(g, 'b (nh wh) (nw ww) c -> (b nh nw) (wh ww) c', wh=wh, ww=ww)           # (B*windows, M*M, C)
+    mask = None if self.key_mask is None else self.key_mask.repeat(B, 1, 1, 1)
+    o = self.attn(w, attn_mask=mask)                                                      # self-attention per window
+    o = rearrange(o, '(b nh nw) (wh ww) c -> b (nh wh) (nw ww) c', b=B, nh=(H + ph) // wh, wh=wh, ww=ww)
+    return o[:, :H, :W].reshape(B, H * W, C)
 
 # %% ../nbs/04_qavit_branches.ipynb #4fc75ab4
 def dilated_landmarks(g, dilations=(1, 2, 3), stride:int=2):
@@ -135,7 +106,7 @@ class DilatedAttention(nn.Module):
             raise ValueError(f"dilations must be positive integers, got {dilations!r}")
         self.grid_size, self.dilations, self.stride = to_2tuple(grid_size), tuple(dilations), landmark_stride
         self.compress = LinformerProj(num_landmarks(self.grid_size, self.dilations, landmark_stride), linformer_k)
-        self.attn = CrossAttention(dim, num_heads, attn_drop=attn_drop, backend=backend)
+        self.attn = Attention(dim, num_heads, cross=True, proj=False, attn_drop=attn_drop, backend=backend)
 
     @property
     def num_keys(self) -> int: return self.compress.out_len
@@ -147,21 +118,25 @@ class DilatedAttention(nn.Module):
         return self.attn(x, context)
 
 # %% ../nbs/04_qavit_branches.ipynb #854069ab
-class ChannelGroupAttention(nn.Module):
-    "XCiT cross-covariance attention within `num_groups` channel groups, over the tokens `(B, N, C)` with `extra` tokens appended."
+class ChannelGroupAttention(Attention):
+    "XCiT cross-covariance attention within `num_groups` channel groups, over the tokens `(B, N, C)` with `context` tokens appended."
     def __init__(self, dim:int, num_groups:int=8, *, qkv_bias:bool=True, attn_drop:float=0., backend:str='auto'):
-        super().__init__()
-        if dim % num_groups: raise ValueError(f"width {dim} is not divisible by num_channel_groups {num_groups}")
-        self.num_groups, self.attn_drop, self.backend = num_groups, attn_drop, backend
-        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
+        if num_groups < 1 or dim % num_groups: raise ValueError(f"width {dim} is not divisible by num_channel_groups {num_groups}")
+        super().__init__(dim, num_groups, qkv_bias=qkv_bias, attn_drop=attn_drop, proj=False, scale=1., backend=backend)
+        self.num_groups = num_groups
         self.temperature = nn.Parameter(torch.ones(num_groups))                 # tau, one per group
 
-    def forward(self, x, extra=None):
-        N = x.shape[1]
-        t = x if extra is None else torch.cat([x, extra], dim=1)                           # (B, N+M, C)
-        q, k, v = rearrange(self.qkv(t), 'b n (s g c) -> s b g c n', s=3, g=self.num_groups)   # (B, G, C/G, N+M)
-        q, k = F.normalize(q, dim=-1) * self.temperature[:, None, None], F.normalize(k, dim=-1)
-        # the "head dim" here is the token count, which FlashAttention's CUDA kernels do not take in general
-        backend = 'sdpa' if self.backend == 'auto' and q.is_cuda else self.backend
-        o = attention(q, k, v, scale=1., dropout_p=self.attn_drop if self.training else 0., backend=backend)
-        return rearrange(o, 'b g c n -> b n (g c)')[:, :N]                                  # drop the bank's rows
+    def forward(self, x, context=None): return super().forward(x, context)[:, :x.shape[1]]   # drop the bank's rows
+
+# %% ../nbs/04_qavit_branches.ipynb #e8496c09
+@patch
+def project(self:ChannelGroupAttention, x, context=None) -> tuple:
+    "Channels as the sequence: `q`, `k`, `v` `(B, G, C/G, N+M)` over the tokens and the appended `context`; `tau * q_hat`, `k_hat`."
+    t = x if context is None else torch.cat([x, context], dim=1)                           # (B, N+M, C)
+    q, k, v = rearrange(self.qkv(t), 'b n (s g c) -> s b g c n', s=3, g=self.num_groups)     # (B, G, C/G, N+M)
+    return F.normalize(q, dim=-1) * self.temperature[:, None, None], F.normalize(k, dim=-1), v
+
+@patch
+def attend(self:ChannelGroupAttention, q, k, v, attn_mask=None):
+    "Softmax over the channels of a group (`scale=1`), the result turned back to the token layout `(B, G, N+M, C/G)`."
+    return Attention.attend(self, q, k, v, attn_mask).transpose(-2, -1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .qavit_branches import CrossAttention
+from .attention import Attention
 
 # %% auto #0
 __all__ = ['TokenBank', 'gated_update', 'BankWrite', 'BankGateway', 'run_gateways']
@@ -35,7 +35,7 @@ class BankWrite(nn.Module):
     def __init__(self, dim:int, num_heads:int, *, gate_init:float=-2., attn_drop:float=0., backend:str='auto'):
         super().__init__()
         self.norm = nn.LayerNorm(dim)
-        self.attn = CrossAttention(dim, num_heads, attn_drop=attn_drop, backend=backend)
+        self.attn = Attention(dim, num_heads, cross=True, proj=False, attn_drop=attn_drop, backend=backend)
         self.proj = nn.Linear(dim, dim)
         self.gate = nn.Parameter(torch.full((dim,), float(gate_init)))
 
@@ -48,7 +48,7 @@ class BankGateway(nn.Module):
         super().__init__()
         self.write = BankWrite(dim, num_heads, gate_init=gate_init, attn_drop=attn_drop, backend=backend)
         self.norm = nn.LayerNorm(dim)
-        self.read = CrossAttention(dim, num_heads, attn_drop=attn_drop, backend=backend)
+        self.read = Attention(dim, num_heads, cross=True, proj=False, attn_drop=attn_drop, backend=backend)
 
     def forward(self, x, bank):
         bank = self.write(bank, x)                                   # the new state, passed on to the next block
