@@ -11,10 +11,12 @@ from dataclasses import dataclass, field, fields
 from typing import Callable
 import numpy as np
 import torch
+from fastcore.script import call_parse
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'MODELS', 'MIXERS', 'set_seed', 'default_device', 'cpu_bf16_support', 'cpu_model', 'run_environment',
-           'resolve_precision', 'autocast', 'Registry', 'build_config', 'register_model', 'create_model', 'list_models']
+           'resolve_precision', 'autocast', 'Registry', 'build_config', 'register_model', 'create_model', 'list_models',
+           'machine_info', 'vitnb_info']
 
 # %% ../nbs/00_core.ipynb #84815cd7
 def set_seed(seed:int=0, deterministic:bool=False):
@@ -132,3 +134,28 @@ def create_model(name:str, **overrides) -> torch.nn.Module:
 def list_models() -> list:
     "Names of all registered models."
     return MODELS.names()
+
+# %% ../nbs/00_core.ipynb #256907b4
+def machine_info() -> dict:
+    "Versions, device, attention backends and bf16 support of this machine, and the registered models and datasets."
+    import vitnb
+    from vitnb.attention import choose_backend, _HAS_FLASH
+    from vitnb.cpu_kernel import kernel_status
+    from vitnb.data import list_datasets
+    dev = default_device()
+    q = torch.zeros(1, 1, 4, 8, device=dev, dtype=torch.bfloat16 if resolve_precision('auto', dev) == 'bf16' else torch.float32)
+    with torch.no_grad(): infer = choose_backend(q)
+    train = choose_backend(q.requires_grad_())
+    return {'vitnb': vitnb.__version__, 'torch': torch.__version__, 'cuda': torch.version.cuda,
+            'cuda_available': torch.cuda.is_available(),
+            'device': torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)',
+            'cpu': f'{cpu_model()} ({os.cpu_count()} cores)', 'flash_attn_importable': _HAS_FLASH,
+            'auto_precision': resolve_precision('auto', dev), 'auto_backend_train': train, 'auto_backend_infer': infer,
+            'cpu_attention_kernel': kernel_status(), **{f'cpu_{k}': v for k, v in cpu_bf16_support().items()},
+            'models': ', '.join(list_models()), 'datasets': ', '.join(list_datasets())}
+
+# %% ../nbs/00_core.ipynb #8f628c6a
+@call_parse
+def vitnb_info():
+    "Print versions, device, attention backends and bf16 support of this machine."
+    for k, v in machine_info().items(): print(f"{k:22} {v}")
