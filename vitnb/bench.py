@@ -66,6 +66,7 @@ def predict_next(points:list, n:int):
     b = math.log(max(v1, 1) / max(v0, 1)) / math.log(n1 / n0)
     return v1 * (n / n1) ** max(b, 1.)              # at least linear: nothing here shrinks as N grows
 
+# %% ../nbs/13_benchmarks.ipynb #f551704a
 def scaling_sweep(mixers=tuple(SCALING_MIXERS), sizes=FULL_SIZES, *, dim:int=384, heads:int=6, batch:int=1,
                   repeats:int=5, warmup:int=1, max_mem_gib:float=8., device='cpu', log=print) -> list:
     "Benchmark every mixer at every size in `sizes` (increasing); skip points predicted to exceed `max_mem_gib`."
@@ -117,6 +118,7 @@ def scaling_summary(rows:list, ref:str='sdpa') -> dict:
     return dict(slopes={m: dict(time=loglog_slope(rows, m), memory=loglog_slope(rows, m, 'peak_bytes')) for m in mixers},
                 crossover={m: crossover(rows, m, ref) for m in mixers if m in LINEAR_MIXERS and ref in mixers})
 
+# %% ../nbs/13_benchmarks.ipynb #122787ca
 def _fmt(v, scale=1., spec='.1f'): return '-' if v is None else format(v / scale, spec)
 
 def format_scaling(rows:list, summary:dict=None) -> str:
@@ -214,6 +216,7 @@ def make_step(model, task:str='train', precision:str='fp32', *, batch:int=128, i
         return loss
     return step
 
+# %% ../nbs/13_benchmarks.ipynb #78d50e21
 def flops_per_image(step, batch:int) -> float:
     "Floating-point operations of one call of `step` per image, as counted by PyTorch's FlopCounterMode."
     from torch.utils.flop_counter import FlopCounterMode
@@ -353,16 +356,23 @@ BENCH_TASKS = {'scaling': 'time and peak memory of one forward+backward of each 
 def _csv(s, typ=str): return tuple(typ(v) for v in s.split(',')) if isinstance(s, str) else tuple(s)
 
 def _model_task(task:str, model:str, vs:str, *, precision:str, peer_precision:str, peer_attn:str, batch:int, repeats:int,
-                calls:int, device:str, compile:str, overrides:dict) -> dict:
-    "The record of `vitnb_bench train|infer|profile`."
-    if task != 'profile':
-        return compare_throughput(task, model, vs, precision=precision, peer_precision=peer_precision, peer_attn=peer_attn,
-                                  batch=batch, repeats=repeats or 7, calls=calls, device=device, compile=compile, **overrides)
-    dev = default_device(device)
-    prec = resolve_precision(precision, dev)
-    step = make_step(create_model(model, **overrides), 'train', prec, batch=batch, device=dev)
-    return dict(task='profile', machine=run_environment(dev), rows=profile_step(step, steps=repeats or 3),
-                settings=dict(model=model, precision=prec, batch=batch, overrides=overrides, device=str(dev)))
+                calls:int, device:str, compile:str, overrides:dict, command:str, json:str) -> dict:
+    "The record of `vitnb_bench train|infer|profile`: measure, print the table, write JSON on request."
+    try:
+        if task == 'profile':
+            dev = default_device(device); prec = resolve_precision(precision, dev)
+            step = make_step(create_model(model, **overrides), 'train', prec, batch=batch, device=dev)
+            res = dict(task='profile', machine=run_environment(dev), rows=profile_step(step, steps=repeats or 3),
+                       settings=dict(model=model, precision=prec, batch=batch, overrides=overrides, device=str(dev)))
+        else:
+            res = compare_throughput(task, model, vs, precision=precision, peer_precision=peer_precision, peer_attn=peer_attn,
+                                     batch=batch, repeats=repeats or 7, calls=calls, device=device, compile=compile, **overrides)
+    except (ValueError, KeyError, ImportError) as e: raise CliError(str(e.args[0] if e.args else e)) from None
+    res['command'] = command
+    print(format_profile(res['rows']) if task == 'profile' else format_throughput(res))
+    if json: print('wrote', save_json(res, json))
+    return res
+
 
 # %% ../nbs/13_benchmarks.ipynb #bd9c028b
 def _scaling_task(mixers, sizes, *, quick:bool, dim:int, heads:int, batch:int, repeats:int, warmup:int, max_mem_gib:float,
@@ -422,11 +432,6 @@ def vitnb_bench(
         return _scaling_task(mixers, sizes, quick=quick, dim=dim, heads=heads, batch=batch, repeats=repeats, warmup=warmup,
                              max_mem_gib=max_mem_gib, device=device, command=command, json=json, plot=plot)
     overrides = {k: v for k, v in dict(img_size=img_size, patch_size=patch_size).items() if v is not None}
-    try:
-        res = _model_task(task, model, vs, precision=precision, peer_precision=peer_precision, peer_attn=peer_attn,
-                          batch=batch or 128, repeats=repeats, calls=calls, device=device, compile=compile, overrides=overrides)
-    except (ValueError, KeyError, ImportError) as e: raise CliError(str(e.args[0] if e.args else e)) from None
-    res['command'] = command
-    print(format_profile(res['rows']) if task == 'profile' else format_throughput(res))
-    if json: print('wrote', save_json(res, json))
-    return res
+    return _model_task(task, model, vs, precision=precision, peer_precision=peer_precision, peer_attn=peer_attn,
+                       batch=batch or 128, repeats=repeats, calls=calls, device=device, compile=compile,
+                       overrides=overrides, command=command, json=json)
