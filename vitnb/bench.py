@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/benchmarks.html.md"""
 
 # %% ../nbs/13_benchmarks.ipynb #1ef24a96
 from __future__ import annotations
-import datetime, json, math, platform, statistics, sys, time
+import datetime, functools, json, math, platform, statistics, sys, time
 from pathlib import Path
 import torch
 from fastcore.script import call_parse, CliError, is_cli
@@ -224,8 +224,9 @@ def flops_per_image(step, batch:int) -> float:
     return fc.get_total_flops() / batch
 
 # %% ../nbs/13_benchmarks.ipynb #b947f5d4
+@functools.cache
 def matmul_peak(precision:str='fp32', n:int=2048, repeats:int=5, device='cpu') -> float:
-    "Measured GFLOP/s of an `n x n x n` matrix product in `precision` (median of `repeats`)."
+    "Measured GFLOP/s of an `n x n x n` matrix product in `precision` (median of `repeats`; measured once per process)."
     dev = default_device(device)
     dt = {'fp32': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}[precision]
     a, b = torch.randn(n, n, device=dev).to(dt), torch.randn(n, n, device=dev).to(dt)
