@@ -15,7 +15,8 @@ from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from .core import default_device, resolve_precision, autocast
 from .data import get_dls
-from .train import load_checkpoint, model_from_checkpoint, precision_callbacks
+from .checkpoint import load_checkpoint, model_from_checkpoint
+from .train import precision_callbacks
 
 # %% auto #0
 __all__ = ['inference_throughput', 'evaluate_checkpoint', 'plot_confusion', 'vitnb_eval', 'run_record', 'save_run_record',

@@ -1,4 +1,4 @@
-"""The fastai `Learner` set up for vision transformers: AdamW, warmup + cosine, label smoothing, bf16 on CPU, atomic checkpoints, and the `vitnb_train` command.
+"""One training path: the recipe as a dataclass (`TrainConfig`), the `Learner` built in one place (`build_learner`: AdamW, warmup + cosine, bf16 on the CPU, the non-finite guard, gradient clipping, checkpoints, logs, resume), image classification by name (`fit_model`) and the `vitnb_train` command.
 
 Docs: https://vitnb.github.io/vitnb/training.html.md"""
 
@@ -6,15 +6,17 @@ Docs: https://vitnb.github.io/vitnb/training.html.md"""
 
 # %% ../nbs/11_training.ipynb #5ed19ee8
 from __future__ import annotations
-import importlib.util, json, math, os, random, shlex, sys, tempfile, time
+import importlib.util, json, math, shlex, sys, time
+from dataclasses import dataclass, asdict, fields, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 import torch
 from torch import nn
+from fastcore.basics import patch
 from fastcore.script import call_parse
 from fastai.learner import Learner
-from fastai.callback.core import Callback, CancelBatchException
+from fastai.callback.core import Callback
 from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
 from fastai.callback.fp16 import MixedPrecision
@@ -24,16 +26,17 @@ from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import to_float
 import vitnb
-from .core import create_model, list_models, MODELS, set_seed, default_device, resolve_precision, cpu_bf16_support, cpu_model, run_environment
-from .data import get_dls, list_datasets
-from .attention import choose_backend, _HAS_FLASH, BACKENDS
-from .cpu_kernel import kernel_status
+from .core import create_model, MODELS, PRECISIONS, set_seed, default_device, resolve_precision, run_environment
+from .data import DataOptions, get_dls
+from .checkpoint import (CKPT_KEYS, save_checkpoint,  # the checkpoint names stay importable from vitnb.train
+                              load_checkpoint, load_weights, model_from_checkpoint, rng_state,
+                              set_rng_state, best_of, Checkpointer, NonFiniteLossError, NonFiniteGuard)
 
 # %% auto #0
-__all__ = ['CKPT_KEYS', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw', 'warmup_cosine', 'save_checkpoint',
-           'load_checkpoint', 'load_weights', 'model_from_checkpoint', 'rng_state', 'set_rng_state', 'Checkpointer',
-           'NonFiniteLossError', 'NonFiniteGuard', 'GradNorm', 'Throughput', 'plain_logger', 'plot_curves', 'fit_model',
-           'vitnb_train', 'machine_info', 'vitnb_info']
+__all__ = ['TRAIN_FIELDS', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw', 'warmup_cosine', 'GradNorm',
+           'Throughput', 'plain_logger', 'check_train_config', 'TrainConfig', 'train_config', 'run_callbacks',
+           'resume_from', 'build_learner', 'fit_learner', 'run_history', 'plot_curves', 'classification_metrics',
+           'fit_model', 'vitnb_train']
 
 # %% ../nbs/11_training.ipynb #aee25a0a
 class CPUMixedPrecision(Callback):
@@ -72,121 +75,6 @@ def warmup_cosine(lr:float, warmup_pct:float, min_lr:float=1e-5):
     if warmup_pct <= 0: return SchedCos(lr, min_lr)
     return combine_scheds([warmup_pct, 1 - warmup_pct], [SchedLin(lr * 1e-3, lr), SchedCos(lr, min_lr)])
 
-# %% ../nbs/11_training.ipynb #5cc89380
-CKPT_KEYS = ('epoch', 'model_state_dict', 'optimizer_state_dict', 'scaler_state_dict', 'best_acc1', 'config')
-
-def save_checkpoint(ckpt:dict, path) -> Path:
-    "Write `ckpt` to `path` atomically (temporary file in the same directory, fsync, rename)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(ckpt, f); f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-    return path
-
-# %% ../nbs/11_training.ipynb #60ddcbd0
-def load_checkpoint(path, map_location='cpu') -> dict:
-    "Read a vitnb checkpoint with `weights_only=True`; clear errors for a missing, unreadable or foreign file."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path} (the path does not exist)")
-    if path.is_dir(): raise IsADirectoryError(f"{path} is a directory: pass the checkpoint file inside it, e.g. {path/'best.pth'}")
-    try: ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:                # truncated zip, text file, legacy pickle: all end up here
-        raise ValueError(f"{path} is not a readable checkpoint (truncated or not written by torch.save): {e}") from None
-    missing = [k for k in CKPT_KEYS if not isinstance(ckpt, dict) or k not in ckpt]
-    if missing: raise ValueError(f"{path} is not a vitnb checkpoint: missing {missing}")
-    return ckpt
-
-def load_weights(model:nn.Module, state_dict:dict, source='checkpoint') -> nn.Module:
-    "`model.load_state_dict(state_dict)`, with a `ValueError` listing missing, unexpected and mis-shaped keys."
-    own = model.state_dict()
-    missing = [k for k in own if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in own]
-    shapes = [f"{k}: {tuple(state_dict[k].shape)} in {source}, {tuple(v.shape)} in model" for k, v in own.items()
-              if k in state_dict and state_dict[k].shape != v.shape]
-    if missing or unexpected or shapes:
-        parts = [f"{name} ({len(ks)}): {ks[:8]}{' ...' if len(ks) > 8 else ''}" for name, ks in
-                 (('missing keys', missing), ('unexpected keys', unexpected), ('shape mismatches', shapes)) if ks]
-        raise ValueError(f"{source} does not fit this {type(model).__name__}: " + '; '.join(parts))
-    model.load_state_dict(state_dict)
-    return model
-
-def model_from_checkpoint(ckpt:dict) -> nn.Module:
-    "Rebuild the model a checkpoint was saved from and load its weights."
-    cfg = ckpt['config']
-    return load_weights(create_model(cfg['model'], **cfg['model_kwargs']), ckpt['model_state_dict'], f"checkpoint of {cfg['model']}")
-
-# %% ../nbs/11_training.ipynb #2dd774ee
-def rng_state(dls=None) -> dict:
-    "Every RNG a training run draws from: torch (CPU and CUDA), Python's, and the training DataLoader's."
-    st = {'torch': torch.get_rng_state(), 'python': random.getstate()}
-    if torch.cuda.is_available(): st['cuda'] = torch.cuda.get_rng_state_all()
-    if dls is not None: st['train_dl'] = dls.train.rng.getstate()
-    return st
-
-def set_rng_state(st:dict, dls=None):
-    "Restore the RNG states saved by `rng_state`."
-    torch.set_rng_state(st['torch']); random.setstate(st['python'])
-    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
-    if dls is not None and 'train_dl' in st: dls.train.rng.setstate(st['train_dl'])
-
-# %% ../nbs/11_training.ipynb #e9cd6515
-class Checkpointer(Callback):
-    "Atomically save `last.pth` each epoch, `best.pth` on a better validation metric, `epoch_N.pth` every `save_freq`."
-    order = 60
-    def __init__(self, run_dir, config:dict, save_freq:int=0, metric:str='accuracy', best:float=-1., history=None):
-        self.run_dir, self.config, self.save_freq, self.metric = Path(run_dir), config, save_freq, metric
-        self.best, self.history = best, list(history or [])
-
-    def state(self, epoch:int) -> dict:
-        scaler = getattr(self.learn, 'scaler', None)
-        return dict(epoch=epoch, model_state_dict=self.model.state_dict(), optimizer_state_dict=self.opt.state_dict(),
-                    scaler_state_dict=scaler.state_dict() if scaler is not None else None, best_acc1=self.best,
-                    config=self.config, rng_state=rng_state(self.dls), history=self.history,
-                    metric_names=list(self.recorder.metric_names[1:-1]))
-
-    def after_epoch(self):
-        row = self.recorder.values[-1] if self.recorder.values else []
-        if not row: return                                     # an epoch skipped while resuming
-        self.history.append([float(v) for v in row])
-        acc = float(row[self.recorder.metric_names[1:].index(self.metric)])
-        is_best = acc > self.best
-        if is_best: self.best = acc
-        ck = self.state(self.epoch)
-        save_checkpoint(ck, self.run_dir/'last.pth')
-        if is_best: save_checkpoint(ck, self.run_dir/'best.pth')
-        if self.save_freq and (self.epoch + 1) % self.save_freq == 0: save_checkpoint(ck, self.run_dir/f'epoch_{self.epoch + 1}.pth')
-
-# %% ../nbs/11_training.ipynb #d796d4c8
-class NonFiniteLossError(RuntimeError): "Training produced a NaN or infinite loss."
-
-class NonFiniteGuard(Callback):
-    "On a non-finite loss: emergency checkpoint + `NonFiniteLossError` naming epoch and iteration, or skip the batch."
-    order = 11                                                 # after the precision callbacks have closed autocast
-    def __init__(self, run_dir=None, config:dict=None, skip:bool=False):
-        self.run_dir, self.config, self.skip, self.skipped = Path(run_dir) if run_dir else None, config, skip, 0
-
-    def after_loss(self):
-        if not self.training or torch.isfinite(self.loss).all(): return
-        where = f"epoch {self.epoch}, iteration {self.iter} of {self.n_iter} (global step {self.train_iter})"
-        if self.skip:
-            self.skipped += 1
-            self.learn.yb = ()                                 # keep the NaN out of the Recorder's running loss
-            raise CancelBatchException()
-        path = None
-        if self.run_dir is not None:
-            path = self.run_dir/f'emergency_epoch{self.epoch}_iter{self.iter}.pth'
-            save_checkpoint(dict(epoch=self.epoch, model_state_dict=self.model.state_dict(),
-                                 optimizer_state_dict=self.opt.state_dict(), scaler_state_dict=None, best_acc1=-1.,
-                                 config=self.config, rng_state=rng_state(self.dls)), path)
-        raise NonFiniteLossError(f"non-finite loss ({self.loss.item()}) at {where}"
-                                 + (f"; weights before this step saved to {path}" if path else '')
-                                 + ": lower the learning rate, enable gradient clipping, or pass skip_nonfinite=True")
-
 # %% ../nbs/11_training.ipynb #beae5df2
 class GradNorm(Callback):
     "Global gradient norm each step (after fp16 unscaling), clipped to `max_norm` if given, logged every `every` steps."
@@ -222,6 +110,136 @@ def plain_logger(learn):
         print('  '.join(f"{n} {v:.4f}" if isinstance(v, float) else f"{n} {v}" for n, v in zip(names, row)), flush=True)
     return _log
 
+# %% ../nbs/11_training.ipynb #0d6a3f86
+def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
+def _is_num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+def check_train_config(c) -> None:
+    "Raise a one-line `ValueError` naming the first field of `TrainConfig` `c` outside its valid range."
+    checks = [('epochs', _is_int(c.epochs) and c.epochs >= 1, 'an integer >= 1'),
+              ('bs', _is_int(c.bs) and c.bs >= 1, 'an integer >= 1 (the batch size)'),
+              ('lr', _is_num(c.lr) and c.lr >= 0, 'a number >= 0'),
+              ('weight_decay', _is_num(c.weight_decay) and c.weight_decay >= 0, 'a number >= 0'),
+              ('warmup_epochs', _is_num(c.warmup_epochs) and c.warmup_epochs >= 0, 'a number >= 0'),
+              ('warmup_pct', c.warmup_pct is None or _is_num(c.warmup_pct) and 0 <= c.warmup_pct < 1, 'None or a number in [0, 1)'),
+              ('min_lr', _is_num(c.min_lr) and c.min_lr >= 0, 'a number >= 0'),
+              ('label_smoothing', _is_num(c.label_smoothing) and 0 <= c.label_smoothing < 1, 'a number in [0, 1)'),
+              ('mixup', _is_num(c.mixup) and c.mixup >= 0, 'a number >= 0 (0: off)'),
+              ('cutmix', _is_num(c.cutmix) and c.cutmix >= 0, 'a number >= 0 (0: off)'),
+              ('grad_clip', c.grad_clip is None or _is_num(c.grad_clip) and c.grad_clip > 0, 'None or a number > 0'),
+              ('grad_log_every', _is_int(c.grad_log_every) and c.grad_log_every >= 1, 'an integer >= 1'),
+              ('seed', _is_int(c.seed), 'an integer'),
+              ('precision', c.precision in PRECISIONS + ('auto',), f"one of {PRECISIONS + ('auto',)}"),
+              ('save_freq', _is_int(c.save_freq) and c.save_freq >= 0, 'an integer >= 0 (0: off)')]
+    for name, ok, expected in checks:
+        if not ok: raise ValueError(f"{name} must be {expected}, got {getattr(c, name)!r}")
+
+# %% ../nbs/11_training.ipynb #1da28b6b
+@dataclass
+class TrainConfig:
+    "The training recipe of a run: everything but the model and the data."
+    epochs: int = 30                # training epochs (in total, also when resuming)
+    bs: int = 128                   # batch size
+    lr: float = 1e-3                # peak learning rate
+    weight_decay: float = 0.05      # AdamW weight decay (not applied to biases, norms, tokens)
+    warmup_epochs: float = 2        # linear warmup epochs before the cosine decay (at most half the run)
+    warmup_pct: float = None        # warmup as a fraction of the run instead (overrides `warmup_epochs`)
+    min_lr: float = 1e-5            # learning rate at the end of the cosine
+    label_smoothing: float = 0.1    # label smoothing of the cross-entropy
+    mixup: float = 0.               # MixUp alpha (0: off)
+    cutmix: float = 0.              # CutMix alpha (0: off)
+    grad_clip: float = None         # clip the global gradient norm to this value
+    grad_log_every: int = 50        # log the gradient norm every this many iterations
+    skip_nonfinite: bool = False    # skip batches with a NaN/inf loss (counted) instead of stopping
+    seed: int = 0                   # random seed (model initialisation, data order, augmentation)
+    precision: str = 'auto'         # fp32, bf16, fp16 (CUDA) or auto
+    device: str = None              # cpu, cuda, cuda:1, ... (default: cuda if available)
+    save_dir: str = None            # where the run directory goes (None: nothing is written)
+    run_name: str = None            # the run directory's name inside `save_dir`
+    save_freq: int = 0              # also keep epoch_N.pth every this many epochs (0: only best.pth and last.pth)
+    tensorboard: bool = True        # write TensorBoard logs (when tensorboard is installed)
+    compile: bool = False           # torch.compile the model (in place: the state-dict keys stay plain)
+    def __post_init__(self): check_train_config(self)
+
+TRAIN_FIELDS = tuple(f.name for f in fields(TrainConfig))
+
+# %% ../nbs/11_training.ipynb #10814082
+@patch(as_prop=True)
+def warmup_fraction(self:TrainConfig) -> float:
+    "The part of the schedule spent warming up: `warmup_pct`, else `warmup_epochs / epochs` (at most 0.5)."
+    return self.warmup_pct if self.warmup_pct is not None else min(self.warmup_epochs / self.epochs, 0.5)
+
+@patch
+def run_dir(self:TrainConfig, default_name:str=None) -> Path|None:
+    "`save_dir/run_name`, else `save_dir/default_name`, else `save_dir`; None when nothing is saved."
+    if self.save_dir is None: return None
+    name = self.run_name or default_name
+    return Path(self.save_dir)/name if name else Path(self.save_dir)
+
+@patch
+def record(self:TrainConfig, precision:str, device) -> dict:
+    "The config as a run saves it: plain values, with the `precision` and `device` that ran."
+    return {**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}, 'precision': precision, 'device': str(device)}
+
+# %% ../nbs/11_training.ipynb #e6dec00a
+def train_config(config:TrainConfig=None, **kwargs) -> tuple:
+    "`(config, rest)`: `config` (default `TrainConfig()`) with the keywords naming its fields replaced; the other keywords."
+    own = {k: kwargs.pop(k) for k in list(kwargs) if k in TRAIN_FIELDS}
+    return replace(config or TrainConfig(), **own), kwargs
+
+# %% ../nbs/11_training.ipynb #47b0c144
+def run_callbacks(run_dir, run_config:dict, config:TrainConfig, monitor:str, mode:str='max', resume:dict=None) -> list:
+    "Callbacks that write the run directory: `config.json`, `history.csv`, checkpoints and TensorBoard logs."
+    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir/'config.json').write_text(json.dumps(run_config, indent=2, default=str))
+    cbs = [CSVLogger(fname=str(run_dir/'history.csv'), append=resume is not None),
+           Checkpointer(run_dir, run_config, config.save_freq, monitor, mode, best=best_of(resume) if resume else None,
+                        history=resume.get('history') if resume else None)]
+    if config.tensorboard and importlib.util.find_spec('tensorboard') is not None:
+        from fastai.callback.tensorboard import TensorBoardCallback
+        cbs.append(TensorBoardCallback(log_dir=str(run_dir/'tensorboard'), trace_model=False, log_preds=False))
+    return cbs
+
+def resume_from(learn:Learner, ckpt:dict, source:str='checkpoint') -> int:
+    "Load the weights, optimizer and RNG states of `ckpt` into `learn`; the epoch to continue from."
+    load_weights(learn.model, ckpt['model_state_dict'], source)
+    learn.create_opt(); learn.opt.load_state_dict(ckpt['optimizer_state_dict'])
+    set_rng_state(ckpt['rng_state'], learn.dls)
+    return ckpt['epoch'] + 1
+
+# %% ../nbs/11_training.ipynb #37d03fff
+def build_learner(model:nn.Module, dls, loss_func, metrics:list, monitor:str, config:TrainConfig, *, mode:str='max',
+                  run_dir=None, run_config:dict=None, resume:dict=None, cbs:list=None) -> Learner:
+    "The vitnb `Learner` of `model` on `dls` with the recipe `config`; saves into `run_dir` if given, continues `resume` if given."
+    dev = default_device(config.device)
+    cbs = [Throughput(), NonFiniteGuard(run_dir, run_config, skip=config.skip_nonfinite), GradNorm(config.grad_clip, config.grad_log_every),
+           ParamScheduler({'lr': warmup_cosine(config.lr, config.warmup_fraction, config.min_lr)}), *(cbs or [])]
+    cbs += precision_callbacks(config.precision, dev)
+    if config.mixup: cbs.append(MixUp(config.mixup))
+    if config.cutmix: cbs.append(CutMix(config.cutmix))
+    if run_dir is not None: cbs += run_callbacks(run_dir, run_config, config, monitor, mode, resume)
+    learn = Learner(dls, model.to(dev), loss_func=loss_func, opt_func=partial(adamw, weight_decay=config.weight_decay),
+                    splitter=decay_groups, metrics=metrics, cbs=cbs, wd=None)
+    learn.resume_epoch = 0 if resume is None else resume_from(learn, resume, f"checkpoint of epoch {resume['epoch']}")
+    return learn
+
+# %% ../nbs/11_training.ipynb #1d4d6405
+def fit_learner(learn:Learner, config:TrainConfig, progress:bool=None) -> float:
+    "Fit `learn` for `config.epochs` (from `learn.resume_epoch`); the seconds it took."
+    if progress is None: progress = sys.stdout.isatty()
+    t0 = time.perf_counter()
+    if progress: learn.fit(config.epochs, config.lr, start_epoch=learn.resume_epoch)
+    else:
+        learn.logger = plain_logger(learn)
+        with learn.no_bar(): learn.fit(config.epochs, config.lr, start_epoch=learn.resume_epoch)
+    return time.perf_counter() - t0
+
+def run_history(learn:Learner) -> tuple:
+    "`(names, rows)`: the metric names and one row of their values per epoch."
+    cp = getattr(learn, 'checkpointer', None)
+    rows = cp.history if cp is not None else [[float(v) for v in r] for r in learn.recorder.values if r]
+    return list(learn.recorder.metric_names[1:-1]), rows
+
 # %% ../nbs/11_training.ipynb #af9d01ae
 def plot_curves(history:list, names:list, lrs=None, losses=None, path=None):
     "Loss, validation accuracy and learning rate of a run (`history`: one row of `names` values per epoch)."
@@ -241,80 +259,48 @@ def plot_curves(history:list, names:list, lrs=None, losses=None, path=None):
     return fig
 
 # %% ../nbs/11_training.ipynb #1a1ad169
-_DATA_KW = ('data_path', 'augment', 'repeats', 'download', 'cache_dir', 'skip_bad')
+def _data_kwargs(data) -> dict:
+    "The dataset options of a run as saved in its config: those given (not None), without `bs` and `device`."
+    if isinstance(data, DataOptions): data = {f.name: getattr(data, f.name) for f in fields(data) if getattr(data, f.name) != f.default}
+    return {k: str(v) if isinstance(v, Path) else v for k, v in (data or {}).items() if v is not None and k not in ('bs', 'device')}
 
-def fit_model(model:str='mini_vit', dataset:str='digits', *, epochs:int=30, bs:int=128, lr:float=1e-3,
-              weight_decay:float=0.05, warmup_epochs:float=2, min_lr:float=1e-5, label_smoothing:float=0.1,
-              mixup:float=0., cutmix:float=0., grad_clip:float=None, grad_log_every:int=50, skip_nonfinite:bool=False,
-              seed:int=0, precision:str='auto', device=None, save_dir=None, run_name:str=None, save_freq:int=0,
-              resume=None, tensorboard:bool=True, progress:bool=None, data_kwargs:dict=None, cbs:list=None,
-              command:str=None, compile:bool=False, **model_overrides) -> dict:
-    "Train registered `model` on `dataset` with the vitnb recipe (or `resume` a run); returns the results."
+def classification_metrics(num_classes:int) -> list:
+    "Top-1 accuracy, and top-5 when there are more than 5 classes."
+    return [accuracy] + ([partial(top_k_accuracy, k=5)] if num_classes > 5 else [])
+
+# %% ../nbs/11_training.ipynb #24e6a20c
+def fit_model(model:str='mini_vit', dataset:str='digits', config:TrainConfig=None, *, data_kwargs:DataOptions|dict=None,
+              resume=None, progress:bool=None, cbs:list=None, command:str=None, **kwargs) -> dict:
+    "Train registered `model` on `dataset` with the recipe `config` (or `resume` a run); returns the results."
+    config, model_overrides = train_config(config, **kwargs)
     ck = load_checkpoint(resume) if resume else None
     if ck is not None:                                        # the checkpoint says what was trained, and how
-        c = ck['config']; model, dataset, model_overrides = c['model'], c['dataset'], c['model_overrides']
-        data_kwargs = c.get('data_kwargs', {})
+        c = ck['config']; model, dataset, model_overrides, data_kwargs = c['model'], c['dataset'], c['model_overrides'], c.get('data_kwargs', {})
     MODELS.get(model)                                         # unknown name: fail before loading any data
-    set_seed(seed)
-    dev = default_device(device)
-    data_kwargs = {k: v for k, v in (data_kwargs or {}).items() if v is not None}
-    if 'img_size' in model_overrides: data_kwargs['img_size'] = model_overrides['img_size']
-    dls = get_dls(dataset, bs=bs, device=dev, **data_kwargs)
+    set_seed(config.seed)
+    dev, data_kw = default_device(config.device), _data_kwargs(data_kwargs)
+    if 'img_size' in model_overrides: data_kw['img_size'] = model_overrides['img_size']
+    dls = get_dls(dataset, bs=config.bs, device=dev, **data_kw)
     info = dls.info
     model_kwargs = dict(model_overrides, img_size=info.img_size, in_chans=info.in_chans, num_classes=info.num_classes)
     net = create_model(model, **model_kwargs)
-    if compile: net.compile()                                 # in place: the state-dict keys stay plain
-    prec = resolve_precision(precision, dev)
-    config = dict(model=model, model_kwargs=model_kwargs, model_overrides=model_overrides, dataset=dataset,
-                  data_kwargs=data_kwargs, vitnb_version=vitnb.__version__,
-                  train=dict(epochs=epochs, bs=bs, lr=lr, weight_decay=weight_decay, warmup_epochs=warmup_epochs,
-                             min_lr=min_lr, label_smoothing=label_smoothing, mixup=mixup, cutmix=cutmix,
-                             grad_clip=grad_clip, seed=seed, precision=prec, device=str(dev), compile=compile))
-    run_dir = None
-    if ck is not None: run_dir = Path(resume).parent
-    elif save_dir: run_dir = Path(save_dir)/(run_name or f"{model}_{dataset}_{datetime.now():%Y%m%d_%H%M%S}")
-    thr, guard, gn = Throughput(), NonFiniteGuard(run_dir, config, skip=skip_nonfinite), GradNorm(grad_clip, grad_log_every)
-    cbs = [thr, guard, gn, ParamScheduler({'lr': warmup_cosine(lr, min(warmup_epochs / epochs, 0.5), min_lr)})] + list(cbs or [])
-    cbs += precision_callbacks(prec, dev)
-    if mixup: cbs.append(MixUp(mixup))
-    if cutmix: cbs.append(CutMix(cutmix))
-    ckpt_cb = None
-    if run_dir:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir/'config.json').write_text(json.dumps(config, indent=2))
-        ckpt_cb = Checkpointer(run_dir, config, save_freq, best=ck['best_acc1'] if ck else -1.,
-                               history=ck.get('history') if ck else None)
-        cbs += [CSVLogger(fname=str(run_dir/'history.csv'), append=ck is not None), ckpt_cb]
-        if tensorboard and importlib.util.find_spec('tensorboard') is not None:
-            from fastai.callback.tensorboard import TensorBoardCallback
-            cbs.append(TensorBoardCallback(log_dir=str(run_dir/'tensorboard'), trace_model=False, log_preds=False))
-    metrics = [accuracy] + ([partial(top_k_accuracy, k=5)] if info.num_classes > 5 else [])
-    learn = Learner(dls, net.to(dev), loss_func=CrossEntropyLossFlat(label_smoothing=label_smoothing),
-                    opt_func=partial(adamw, weight_decay=weight_decay), splitter=decay_groups, metrics=metrics,
-                    cbs=cbs, wd=None)
-    start_epoch = 0
-    if ck is not None:
-        load_weights(net, ck['model_state_dict'], f"checkpoint {resume}")
-        learn.create_opt(); learn.opt.load_state_dict(ck['optimizer_state_dict'])
-        set_rng_state(ck['rng_state'], dls)
-        start_epoch = ck['epoch'] + 1
-    if progress is None: progress = sys.stdout.isatty()
-    t0 = time.perf_counter()
-    if progress: learn.fit(epochs, lr, start_epoch=start_epoch)
-    else:
-        learn.logger = plain_logger(learn)
-        with learn.no_bar(): learn.fit(epochs, lr, start_epoch=start_epoch)
-    secs = time.perf_counter() - t0
-    names = learn.recorder.metric_names[1:-1]
-    rows = ckpt_cb.history if ckpt_cb else [[float(v) for v in r] for r in learn.recorder.values if r]
+    if config.compile: net.compile()                          # in place: the state-dict keys stay plain
+    prec = resolve_precision(config.precision, dev)
+    run_config = dict(model=model, model_kwargs=model_kwargs, model_overrides=model_overrides, dataset=dataset,
+                      data_kwargs=data_kw, vitnb_version=vitnb.__version__, train=config.record(prec, dev))
+    run_dir = Path(resume).parent if ck is not None else config.run_dir(f"{model}_{dataset}_{datetime.now():%Y%m%d_%H%M%S}")
+    learn = build_learner(net, dls, CrossEntropyLossFlat(label_smoothing=config.label_smoothing), classification_metrics(info.num_classes),
+                          'accuracy', config, run_dir=run_dir, run_config=run_config, resume=ck, cbs=cbs)
+    secs = fit_learner(learn, config, progress)
+    names, rows = run_history(learn)
     hist = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-    res = dict(model=model, dataset=dataset, epochs=epochs, precision=prec, seconds=secs,
-               n_params=sum(p.numel() for p in net.parameters()), train_images_per_s=thr.images_per_s,
+    res = dict(model=model, dataset=dataset, epochs=config.epochs, precision=prec, seconds=secs,
+               n_params=sum(p.numel() for p in net.parameters()), train_images_per_s=learn.throughput.images_per_s,
                valid_acc=hist['accuracy'][-1], best_acc=max(hist['accuracy']), history=hist,
-               skipped_batches=guard.skipped, grad_norms=gn.log, run_dir=str(run_dir) if run_dir else None,
-               machine=run_environment(dev), command=command)
+               skipped_batches=learn.non_finite_guard.skipped, grad_norms=learn.grad_norm.log,
+               run_dir=str(run_dir) if run_dir else None, machine=run_environment(dev), command=command)
     if run_dir:
-        plot_curves(rows, list(names), learn.recorder.lrs, path=run_dir/'curves.png')
+        plot_curves(rows, names, learn.recorder.lrs, path=run_dir/'curves.png')
         (run_dir/'results.json').write_text(json.dumps(res, indent=2))
     res['learn'] = learn
     return res
@@ -323,63 +309,65 @@ def fit_model(model:str='mini_vit', dataset:str='digits', *, epochs:int=30, bs:i
 _OVERRIDES = dict(dim='embed_dim', depth='depth', heads='num_heads', mlp_ratio='mlp_ratio', num_cls='num_cls_tokens',
                   patch_size='patch_size', img_size='img_size', drop_path='drop_path_rate',
                   ripple_stages='ripple_stages', hydra_branches='hydra_branches')
+_T, _D = TrainConfig, DataOptions                                 # the defaults of the recipe and of the data
 
 @call_parse
 def vitnb_train(
-    model:str='mini_vit',          # Registered model name (see `vitnb_info`)
-    dataset:str='digits',          # Dataset name (see `vitnb_info`)
-    data_path:str=None,            # Where the dataset's files are (datasets that need files)
-    download:bool=False,           # Download the dataset with torchvision if it is missing (needs the network)
-    cache_dir:str=None,            # Where decoded images are cached (default ~/.cache/vitnb)
-    skip_bad:bool=False,           # Skip (and count) unreadable images instead of stopping
-    augment:str='none',            # none, basic (crop+flip), rotate, autoaugment, randaugment
-    repeats:int=1,                 # Repeated augmentation: each training image this many times per epoch
-    mixup:float=0.,                # MixUp alpha (0: off)
-    cutmix:float=0.,               # CutMix alpha (0: off)
-    epochs:int=30,                 # Training epochs (in total, also when resuming)
-    batch_size:int=128,            # Batch size
-    lr:float=1e-3,                 # Peak learning rate
-    weight_decay:float=0.05,       # AdamW weight decay (not applied to biases, norms, tokens)
-    warmup_epochs:float=2,         # Linear warmup epochs before the cosine decay
-    min_lr:float=1e-5,             # Learning rate at the end of the cosine
-    label_smoothing:float=0.1,     # Label smoothing of the cross-entropy
-    grad_clip:float=None,          # Clip the global gradient norm to this value
-    grad_log_every:int=50,         # Log the gradient norm every this many iterations
-    skip_nonfinite:bool=False,     # Skip batches with a NaN/inf loss (counted) instead of stopping
-    seed:int=0,                    # Random seed
-    precision:str='auto',          # fp32, bf16, fp16 (CUDA) or auto
-    device:str=None,               # cpu, cuda, cuda:1, ... (default: cuda if available)
-    save_dir:str='runs',           # Parent directory of the run directories
-    run_name:str=None,             # Run directory name (default <model>_<dataset>_<YYYYMMDD_HHMMSS>)
-    save_freq:int=0,               # Also keep epoch_N.pth every this many epochs (0: only best.pth and last.pth)
-    resume:str=None,               # Checkpoint to resume from (its run directory is continued)
-    no_tensorboard:bool=False,     # Do not write TensorBoard logs
-    dim:int=None,                  # Model override: embedding width
-    depth:int=None,                # Model override: number of blocks
-    heads:int=None,                # Model override: attention heads
-    mlp_ratio:float=None,          # Model override: MLP hidden width / width
-    num_cls:int=None,              # Model override: number of CLS tokens
-    patch_size:int=None,           # Model override: patch size
-    img_size:int=None,             # Model override: input size (batches are resized to it)
-    drop_path:float=None,          # Model override: stochastic depth rate
-    ripple_stages:int=None,        # Model override (ripple_vit): pooling stages
-    hydra_branches:int=None,       # Model override (hydra_vit): query branches
-    compile:bool=False,            # torch.compile the model: faster steps after a one-time compilation (needs a C++ compiler)
+    model:str='mini_vit',               # Registered model name (see `vitnb_info`)
+    dataset:str='digits',               # Dataset name (see `vitnb_info`)
+    data_path:str=None,                 # Where the dataset's files are (datasets that need files)
+    download:bool=False,                # Download the dataset with torchvision if it is missing (needs the network)
+    cache_dir:str=None,                 # Where decoded images are cached (default ~/.cache/vitnb)
+    skip_bad:bool=False,                # Skip (and count) unreadable images instead of stopping
+    augment:str=_D.augment,             # none, basic (crop+flip), rotate, autoaugment, randaugment
+    repeats:int=_D.repeats,             # Repeated augmentation: each training image this many times per epoch
+    mixup:float=_T.mixup,               # MixUp alpha (0: off)
+    cutmix:float=_T.cutmix,             # CutMix alpha (0: off)
+    epochs:int=_T.epochs,               # Training epochs (in total, also when resuming)
+    batch_size:int=_T.bs,               # Batch size
+    lr:float=_T.lr,                     # Peak learning rate
+    weight_decay:float=_T.weight_decay, # AdamW weight decay (not applied to biases, norms, tokens)
+    warmup_epochs:float=_T.warmup_epochs, # Linear warmup epochs before the cosine decay
+    warmup_pct:float=_T.warmup_pct,     # Warmup as a fraction of training instead (overrides --warmup-epochs)
+    min_lr:float=_T.min_lr,             # Learning rate at the end of the cosine
+    label_smoothing:float=_T.label_smoothing, # Label smoothing of the cross-entropy
+    grad_clip:float=_T.grad_clip,       # Clip the global gradient norm to this value
+    grad_log_every:int=_T.grad_log_every, # Log the gradient norm every this many iterations
+    skip_nonfinite:bool=False,          # Skip batches with a NaN/inf loss (counted) instead of stopping
+    seed:int=_T.seed,                   # Random seed
+    precision:str=_T.precision,         # fp32, bf16, fp16 (CUDA) or auto
+    device:str=_T.device,               # cpu, cuda, cuda:1, ... (default: cuda if available)
+    save_dir:str='runs',                # Parent directory of the run directories
+    run_name:str=_T.run_name,           # Run directory name (default <model>_<dataset>_<YYYYMMDD_HHMMSS>)
+    save_freq:int=_T.save_freq,         # Also keep epoch_N.pth every this many epochs (0: only best.pth and last.pth)
+    resume:str=None,                    # Checkpoint to resume from (its run directory is continued)
+    no_tensorboard:bool=False,          # Do not write TensorBoard logs
+    compile:bool=False,                 # torch.compile the model: faster steps after a one-time compilation (needs a C++ compiler)
+    dim:int=None,                       # Model override: embedding width
+    depth:int=None,                     # Model override: number of blocks
+    heads:int=None,                     # Model override: attention heads
+    mlp_ratio:float=None,               # Model override: MLP hidden width / width
+    num_cls:int=None,                   # Model override: number of CLS tokens
+    patch_size:int=None,                # Model override: patch size
+    img_size:int=None,                  # Model override: input size (batches are resized to it)
+    drop_path:float=None,               # Model override: stochastic depth rate
+    ripple_stages:int=None,             # Model override (ripple_vit): pooling stages
+    hydra_branches:int=None,            # Model override (hydra_vit): query branches
 ):
     "Train a vitnb model on a dataset and save the best checkpoint, config, logs and curves."
     given = dict(dim=dim, depth=depth, heads=heads, mlp_ratio=mlp_ratio, num_cls=num_cls, patch_size=patch_size,
                  img_size=img_size, drop_path=drop_path, ripple_stages=ripple_stages, hydra_branches=hydra_branches)
     overrides = {_OVERRIDES[k]: v for k, v in given.items() if v is not None}
-    data_kwargs = dict(data_path=data_path, download=download or None, cache_dir=cache_dir, skip_bad=skip_bad or None,
-                       augment=None if augment == 'none' else augment, repeats=None if repeats == 1 else repeats)
+    data = dict(data_path=data_path, download=download or None, cache_dir=cache_dir, skip_bad=skip_bad or None,
+                augment=None if augment == 'none' else augment, repeats=None if repeats == 1 else repeats)
+    command = ' '.join(['vitnb_train'] + [shlex.quote(a) for a in sys.argv[1:]])
     try:
-        res = fit_model(model, dataset, epochs=epochs, bs=batch_size, lr=lr, weight_decay=weight_decay,
-                        warmup_epochs=warmup_epochs, min_lr=min_lr, label_smoothing=label_smoothing, mixup=mixup,
-                        cutmix=cutmix, grad_clip=grad_clip, grad_log_every=grad_log_every, skip_nonfinite=skip_nonfinite,
-                        seed=seed, precision=precision, device=device, save_dir=save_dir, run_name=run_name,
-                        save_freq=save_freq, resume=resume, tensorboard=not no_tensorboard, data_kwargs=data_kwargs,
-                        command=' '.join(['vitnb_train'] + [shlex.quote(a) for a in sys.argv[1:]]), compile=compile,
-                        **overrides)
+        config = TrainConfig(epochs=epochs, bs=batch_size, lr=lr, weight_decay=weight_decay, warmup_epochs=warmup_epochs,
+                             warmup_pct=warmup_pct, min_lr=min_lr, label_smoothing=label_smoothing, mixup=mixup, cutmix=cutmix,
+                             grad_clip=grad_clip, grad_log_every=grad_log_every, skip_nonfinite=skip_nonfinite, seed=seed,
+                             precision=precision, device=device, save_dir=save_dir, run_name=run_name, save_freq=save_freq,
+                             tensorboard=not no_tensorboard, compile=compile)
+        res = fit_model(model, dataset, config, data_kwargs=data, resume=resume, command=command, **overrides)
     except (KeyError, ValueError, TypeError, FileNotFoundError, IsADirectoryError, NonFiniteLossError) as e:
         sys.exit(f"vitnb_train: error: {e.args[0] if e.args else e}")
     run = Path(res['run_dir'])
@@ -388,23 +376,3 @@ def vitnb_train(
           f"{res['n_params']:,} parameters, {res['precision']})")
     print(f"checkpoint: {run/'best.pth'}  curves: {run/'curves.png'}  log: {run/'history.csv'}")
     return res
-
-# %% ../nbs/11_training.ipynb #aa75c5d5
-def machine_info() -> dict:
-    "Versions, device, attention backends and bf16 support of this machine."
-    dev = default_device()
-    q = torch.zeros(1, 1, 4, 8, device=dev, dtype=torch.bfloat16 if resolve_precision('auto', dev) == 'bf16' else torch.float32)
-    with torch.no_grad(): infer = choose_backend(q)
-    train = choose_backend(q.requires_grad_())
-    return {'vitnb': vitnb.__version__, 'torch': torch.__version__, 'cuda': torch.version.cuda,
-            'cuda_available': torch.cuda.is_available(),
-            'device': torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)',
-            'cpu': f'{cpu_model()} ({os.cpu_count()} cores)',
-            'flash_attn_importable': _HAS_FLASH, 'auto_precision': resolve_precision('auto', dev),
-            'auto_backend_train': train, 'auto_backend_infer': infer, 'cpu_attention_kernel': kernel_status(), **{f'cpu_{k}': v for k, v in cpu_bf16_support().items()},
-            'models': ', '.join(list_models()), 'datasets': ', '.join(list_datasets())}
-
-@call_parse
-def vitnb_info():
-    "Print versions, device, attention backends and bf16 support of this machine."
-    for k, v in machine_info().items(): print(f"{k:22} {v}")

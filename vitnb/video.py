@@ -1,4 +1,4 @@
-"""Moving Digits, video files and Parquet clips as tensors; training the slot-based video model through the fastai Learner; `vitnb_video`; standard against triple-wise attention on Moving Digits.
+"""Training the slot-based video model to reconstruct clips through the shared training path; `vitnb_video`; standard against triple-wise attention on Moving Digits.
 
 Docs: https://vitnb.github.io/vitnb/video.html.md"""
 
@@ -6,198 +6,24 @@ Docs: https://vitnb.github.io/vitnb/video.html.md"""
 
 # %% ../nbs/14_video.ipynb #01a41089
 from __future__ import annotations
-import io, json, sys, time
-from functools import partial
+import json, sys
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 from fastcore.script import call_parse
-from fastai.learner import Learner, Metric
-from fastai.callback.core import Callback
-from fastai.callback.schedule import ParamScheduler
-from fastai.callback.training import GradientClip
-from fastai.callback.progress import CSVLogger
-from fastai.data.core import DataLoaders
+from fastai.learner import Metric
 import vitnb
 from .core import create_model, MODELS, set_seed, default_device, resolve_precision
-from .embed import to_2tuple
-from .data import TensorDL
-from .train import (precision_callbacks, decay_groups, adamw, warmup_cosine, save_checkpoint, Throughput, plain_logger)
+from .video_data import video_dls
+from .checkpoint import load_checkpoint, NonFiniteLossError
+from .train import TrainConfig, train_config, build_learner, fit_learner, run_history
 import vitnb.slot_video  # registers slot_video, slot_video_tiny
 
 # %% auto #0
-__all__ = ['DIGIT_POOLS', 'VIDEO_EXTS', 'VARIANTS', 'moving_digits', 'decode_video', 'sample_indices', 'frames_to_clip',
-           'VideoFolder', 'ParquetVideos', 'load_clips', 'clip_dls', 'video_dls', 'mean_frame_mse', 'psnr',
-           'recon_loss', 'ReconMSE', 'ReconPSNR', 'SaveBestReconstruction', 'fit_video', 'plot_reconstruction',
-           'vitnb_video', 'train_variants', 'summarize_comparison', 'compare_attention', 'print_table']
-
-# %% ../nbs/14_video.ipynb #f21013a3
-def _digit_images(size:int) -> torch.Tensor:
-    "scikit-learn's 1,797 digits, `(1797, size, size)` in [0, 1] (bilinear upsampling of the 8x8 originals)."
-    from sklearn.datasets import load_digits
-    d = torch.from_numpy(load_digits().images).float()[:, None] / 16.
-    return F.interpolate(d, size=(size, size), mode='bilinear', align_corners=False)[:, 0].clamp(0, 1)
-
-DIGIT_POOLS = {'train': slice(0, 1400), 'valid': slice(1400, None), 'all': slice(None)}
-
-def moving_digits(n:int, *, seq_len:int=8, size:int=32, digit_size:int=12, num_digits:int=2, max_speed:float=3.,
-                  pool:str='all', seed:int=0) -> torch.Tensor:
-    "`n` Moving Digits clips `(n, seq_len, 1, size, size)` in [0, 1]: `num_digits` digits bouncing in the frame."
-    if pool not in DIGIT_POOLS: raise ValueError(f"pool must be one of {tuple(DIGIT_POOLS)}, got {pool!r}")
-    if not 0 < digit_size <= size: raise ValueError(f"digit_size {digit_size} must be in 1..size={size}")
-    imgs = _digit_images(digit_size)[DIGIT_POOLS[pool]].numpy()
-    rng, lim = np.random.default_rng(seed), size - digit_size
-    out = np.zeros((n, seq_len, 1, size, size), dtype=np.float32)
-    for i in range(n):
-        for img in imgs[rng.integers(len(imgs), size=num_digits)]:
-            pos, ang = rng.uniform(0, lim, 2), rng.uniform(0, 2 * np.pi)
-            vel = rng.uniform(1, max_speed) * np.array([np.sin(ang), np.cos(ang)])
-            for t in range(seq_len):
-                r, c = np.rint(pos).astype(int)
-                np.maximum(out[i, t, 0, r:r + digit_size, c:c + digit_size], img, out=out[i, t, 0, r:r + digit_size, c:c + digit_size])
-                pos = pos + vel
-                for a in range(2):                                   # reflect at the borders
-                    if pos[a] < 0: pos[a], vel[a] = -pos[a], -vel[a]
-                    if pos[a] > lim: pos[a], vel[a] = 2 * lim - pos[a], -vel[a]
-    return torch.from_numpy(out)
-
-# %% ../nbs/14_video.ipynb #677aaea3
-VIDEO_EXTS = ('.mp4', '.avi', '.mkv', '.mov', '.webm', '.m4v', '.mpg', '.mpeg', '.gif')
-
-def _import(name:str, pip:str):
-    import importlib
-    try: return importlib.import_module(name)
-    except ImportError: raise ImportError(f"This needs the `{pip}` package: pip install {pip}") from None
-
-def decode_video(src, *, max_frames:int=None, name:str=None) -> np.ndarray:
-    "Decode a video file path or encoded bytes to `(F, H, W, 3)` uint8 RGB frames (the first `max_frames`)."
-    av = _import('av', 'av')
-    name = name or str(src)
-    frames = []
-    try:
-        with av.open(io.BytesIO(src) if isinstance(src, (bytes, bytearray)) else str(src)) as container:
-            if not container.streams.video: raise ValueError('it has no video stream')
-            for frame in container.decode(video=0):
-                frames.append(frame.to_ndarray(format='rgb24'))
-                if max_frames and len(frames) >= max_frames: break
-    except Exception as e:
-        raise ValueError(f"Unreadable video {name}: {e}") from None
-    if not frames: raise ValueError(f"Unreadable video {name}: no frame could be decoded")
-    return np.stack(frames)
-
-def sample_indices(n_frames:int, num_frames:int, stride:int=1, start:int=0, name:str='video') -> list:
-    "Indices of `num_frames` frames every `stride` frames from `start`; a `ValueError` if the video is too short."
-    need = start + (num_frames - 1) * stride + 1
-    if n_frames < need:
-        raise ValueError(f"{name} has {n_frames} frames: {num_frames} frames at stride {stride} from frame {start} need {need}")
-    return list(range(start, need, stride))
-
-def frames_to_clip(frames:np.ndarray, size=64, in_chans:int=3) -> torch.Tensor:
-    "uint8 frames `(F, H, W, 3)` -> float clip `(F, in_chans, size, size)` in [0, 1]: shorter side resized, centre crop."
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.   # (F, 3, H, W)
-    if in_chans == 1: x = (x * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(1, keepdim=True)
-    elif in_chans != 3: raise ValueError(f"in_chans must be 1 (grey) or 3 (RGB), got {in_chans}")
-    th, tw = to_2tuple(size)
-    H, W = x.shape[-2:]
-    s = max(th / H, tw / W)
-    x = F.interpolate(x, size=(max(th, round(H * s)), max(tw, round(W * s))), mode='bilinear', antialias=True, align_corners=False)
-    top, left = (x.shape[-2] - th) // 2, (x.shape[-1] - tw) // 2
-    return x[..., top:top + th, left:left + tw].clamp(0, 1)
-
-# %% ../nbs/14_video.ipynb #8b3ccdef
-class VideoFolder:
-    "Clips `(num_frames, in_chans, size, size)` from the video files under `path`, one per file."
-    def __init__(self, path, *, num_frames:int=8, stride:int=1, start:int=0, size=64, in_chans:int=3, exts=VIDEO_EXTS):
-        self.path = Path(path)
-        if not self.path.is_dir(): raise FileNotFoundError(f"Video folder {self.path} does not exist or is not a folder")
-        self.files = sorted(p for p in self.path.rglob('*') if p.is_file() and p.suffix.lower() in exts)
-        if not self.files: raise ValueError(f"Empty video folder {self.path}: no files with extension {', '.join(exts)}")
-        self.num_frames, self.stride, self.start, self.size, self.in_chans = num_frames, stride, start, size, in_chans
-
-    def __len__(self): return len(self.files)
-
-    def __getitem__(self, i) -> torch.Tensor:
-        f, need = self.files[i], self.start + (self.num_frames - 1) * self.stride + 1
-        frames = decode_video(f, max_frames=need)
-        return frames_to_clip(frames[sample_indices(len(frames), self.num_frames, self.stride, self.start, name=str(f))], self.size, self.in_chans)
-
-# %% ../nbs/14_video.ipynb #8f9abe69
-def _frames_column(schema, column:str=None, name:str='') -> tuple:
-    "The (name, kind) of the column of encoded frames: kind 'images' (list<binary>) or 'video' (binary)."
-    import pyarrow as pa
-    is_bin = lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t)
-    kind = lambda t: 'video' if is_bin(t) else 'images' if (pa.types.is_list(t) or pa.types.is_large_list(t)) and is_bin(t.value_type) else None
-    found = {f.name: kind(f.type) for f in schema}
-    if column is not None and found.get(column): return column, found[column]
-    if column is None:
-        for n, k in found.items():
-            if k: return n, k
-    have = ', '.join(f"{f.name}: {f.type}" for f in schema)
-    want = f"column {column!r} of type" if column else "a column of type"
-    raise ValueError(f"Unexpected Parquet schema in {name}: expected {want} list<binary> (one encoded image per frame) "
-                     f"or binary (one encoded video); found {have}")
-
-class ParquetVideos:
-    "Clips from Parquet file(s) (a file or a folder of `*.parquet`) whose rows hold encoded frames or an encoded video."
-    def __init__(self, path, *, column:str=None, num_frames:int=8, stride:int=1, start:int=0, size=64, in_chans:int=3):
-        pq = _import('pyarrow.parquet', 'pyarrow')
-        path = Path(path)
-        if not path.exists(): raise FileNotFoundError(f"Parquet path {path} does not exist")
-        files = sorted(path.glob('*.parquet')) if path.is_dir() else [path]
-        if not files: raise ValueError(f"Empty folder {path}: no *.parquet files")
-        self.tables = []
-        for f in files:
-            try: schema = pq.read_schema(f)
-            except Exception as e: raise ValueError(f"Unreadable Parquet file {f}: {e}") from None
-            col, kind = _frames_column(schema, column, str(f))
-            self.tables.append((f, kind, pq.read_table(f, columns=[col]).column(0)))
-        self.index = [(t, r) for t, (_, _, c) in enumerate(self.tables) for r in range(len(c))]
-        self.num_frames, self.stride, self.start, self.size, self.in_chans = num_frames, stride, start, size, in_chans
-
-    def __len__(self): return len(self.index)
-
-    def __getitem__(self, i) -> torch.Tensor:
-        t, r = self.index[i]
-        f, kind, col = self.tables[t]
-        name, value = f"{f} row {r}", col[r].as_py()
-        need = self.start + (self.num_frames - 1) * self.stride + 1
-        frames = decode_video(value, max_frames=need, name=name) if kind == 'video' else self._images(value, name)
-        return frames_to_clip(frames[sample_indices(len(frames), self.num_frames, self.stride, self.start, name=name)], self.size, self.in_chans)
-
-    @staticmethod
-    def _images(values, name) -> np.ndarray:
-        from PIL import Image
-        try: return np.stack([np.asarray(Image.open(io.BytesIO(b)).convert('RGB')) for b in values])
-        except Exception as e: raise ValueError(f"Unreadable frame image in {name}: {e}") from None
-
-# %% ../nbs/14_video.ipynb #7e3ec9e3
-def load_clips(ds) -> torch.Tensor:
-    "Decode every clip of `ds` (a `VideoFolder`, `ParquetVideos` or any sequence of clips) into `(N, T, C, H, W)`."
-    return torch.stack([ds[i] for i in range(len(ds))])
-
-def clip_dls(x_train:torch.Tensor, x_valid:torch.Tensor, *, bs:int=16, device=None) -> DataLoaders:
-    "fastai `DataLoaders` of clips `(N, T, C, H, W)`, each clip its own target."
-    TD = torch.utils.data.TensorDataset
-    train = TensorDL(TD(x_train, x_train), bs=bs, shuffle=True, drop_last=len(x_train) > bs)
-    return DataLoaders(train, TensorDL(TD(x_valid, x_valid), bs=bs), device=default_device(device))
-
-def video_dls(data:str='moving_digits', *, n_train:int=512, n_valid:int=64, seq_len:int=8, stride:int=1, img_size:int=32,
-              in_chans:int=None, valid_pct:float=0.2, seed:int=0, bs:int=16, device=None) -> DataLoaders:
-    "Training/validation `DataLoaders` for Moving Digits or for a folder/Parquet path of real clips."
-    if data == 'moving_digits':
-        md = partial(moving_digits, seq_len=seq_len, size=img_size, digit_size=round(img_size * 0.375))
-        x_train, x_valid = md(n_train, pool='train', seed=seed), md(n_valid, pool='valid', seed=seed + 1)
-    else:
-        p, kw = Path(data), dict(num_frames=seq_len, stride=stride, size=img_size, in_chans=in_chans or 3)
-        is_parquet = p.suffix == '.parquet' or (p.is_dir() and any(p.glob('*.parquet')))
-        x = load_clips(ParquetVideos(p, **kw) if is_parquet else VideoFolder(p, **kw))
-        n_val = max(1, round(len(x) * valid_pct))
-        if len(x) < 2: raise ValueError(f"{data} has {len(x)} clip(s): need at least 2 (training and validation)")
-        x_train, x_valid = x[:-n_val], x[-n_val:]
-    dls = clip_dls(x_train, x_valid, bs=bs, device=device)
-    dls.mean_frame = x_train.mean((0, 1))                                    # (C, H, W): the per-pixel mean frame
-    return dls
+__all__ = ['VIDEO_RECIPE', 'VARIANTS', 'mean_frame_mse', 'psnr', 'recon_loss', 'ReconMSE', 'ReconPSNR', 'video_results',
+           'fit_video', 'plot_reconstruction', 'vitnb_video', 'train_variants', 'summarize_comparison',
+           'compare_attention', 'print_table']
 
 # %% ../nbs/14_video.ipynb #4945fcaa
 def mean_frame_mse(dls) -> float:
@@ -229,62 +55,47 @@ class ReconPSNR(ReconMSE):
     @property
     def name(self): return 'psnr'
 
-class SaveBestReconstruction(Callback):
-    "After each epoch, atomically save `best.pth` in `save_dir` when the validation MSE improves."
-    order = 60
-    def __init__(self, save_dir, config:dict): self.save_dir, self.config, self.best = Path(save_dir), config, float('inf')
-    def after_epoch(self):
-        mse = float(self.recorder.values[-1][self.recorder.metric_names[1:].index('mse')])
-        if mse >= self.best: return
-        self.best = mse
-        save_checkpoint(dict(epoch=self.epoch, model_state_dict=self.model.state_dict(), optimizer_state_dict=self.opt.state_dict(),
-                             scaler_state_dict=None, best_acc1=None, best_valid_mse=mse, config=self.config), self.save_dir/'best.pth')
+# %% ../nbs/14_video.ipynb #1e4253c8
+def video_results(learn, model:str, model_kwargs:dict, precision:str, seconds:float, run_dir=None) -> dict:
+    "The results of a video run: per-epoch MSE and PSNR, the mean-frame baseline, size and speed; `results.json` in `run_dir`."
+    names, rows = run_history(learn)
+    hist = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+    a, base, T = model_kwargs['attention'], mean_frame_mse(learn.dls), learn.dls.train_ds.tensors[0].shape[1]
+    res = dict(model=model, attention=a if a == 'standard' else f"{a}/{model_kwargs['triple_mode']}", precision=precision,
+               seconds=seconds, n_params=sum(p.numel() for p in learn.model.parameters()),
+               clips_per_s=learn.throughput.images_per_s, frames_per_s=learn.throughput.images_per_s * T,
+               valid_mse=hist['mse'][-1], valid_psnr=hist['psnr'][-1], mean_frame_mse=base, mean_frame_psnr=psnr(base),
+               history=hist, skipped_batches=learn.non_finite_guard.skipped, save_dir=str(run_dir) if run_dir else None)
+    if run_dir: (Path(run_dir)/'results.json').write_text(json.dumps(res, indent=2))
+    return {**res, 'learn': learn}
 
 # %% ../nbs/14_video.ipynb #40a9eb6a
-def fit_video(model:str='slot_video_tiny', data:str='moving_digits', *, attention:str='standard', triple_mode:str='simplicial',
-              triple_window=(3, 3), epochs:int=4, bs:int=16, lr:float=1e-3, weight_decay:float=0.05, warmup_pct:float=0.1,
-              min_lr:float=1e-5, clip:float=1., n_train:int=512, n_valid:int=64, seq_len:int=8, stride:int=1, img_size:int=32,
-              in_chans:int=None, seed:int=0, precision:str='auto', device=None, save_dir=None, progress:bool=None, dls=None,
-              **model_overrides) -> dict:
-    "Train the video model `model` to reconstruct clips of `data`; returns per-epoch results; saves a run into `save_dir`."
+VIDEO_RECIPE = dict(epochs=4, bs=16, lr=1e-3, weight_decay=0.05, warmup_pct=0.1, min_lr=1e-5, grad_clip=1., tensorboard=False)
+
+def fit_video(model:str='slot_video_tiny', data:str='moving_digits', config:TrainConfig=None, *, attention:str='standard',
+              triple_mode:str='simplicial', triple_window=(3, 3), n_train:int=512, n_valid:int=64, seq_len:int=8, stride:int=1,
+              img_size:int=32, in_chans:int=None, dls=None, resume=None, progress:bool=None, cbs:list=None, **kwargs) -> dict:
+    "Train the video model `model` to reconstruct clips of `data` with the recipe `config` (or `resume` a run); per-epoch results."
+    config, model_overrides = train_config(config or TrainConfig(**VIDEO_RECIPE), **kwargs)
+    ck = load_checkpoint(resume) if resume else None
+    data_kw = dict(n_train=n_train, n_valid=n_valid, seq_len=seq_len, stride=stride, img_size=img_size, in_chans=in_chans, seed=config.seed)
+    if ck is not None: model, data, data_kw = ck['config']['model'], ck['config']['dataset'], ck['config']['data_kwargs']
     MODELS.get(model)
-    set_seed(seed)
-    dev = default_device(device)
-    dls = dls or video_dls(data, n_train=n_train, n_valid=n_valid, seq_len=seq_len, stride=stride, img_size=img_size,
-                           in_chans=in_chans, seed=seed, bs=bs, device=dev)
+    set_seed(config.seed)
+    dev = default_device(config.device)
+    dls = dls or video_dls(data, **data_kw, bs=config.bs, device=dev)
     T, C, H, W = dls.train_ds.tensors[0].shape[1:]
-    model_kwargs = dict(img_size=H, in_chans=C, attention=attention, triple_mode=triple_mode, triple_window=triple_window, **model_overrides)
+    model_kwargs = ck['config']['model_kwargs'] if ck is not None else dict(
+        img_size=H, in_chans=C, attention=attention, triple_mode=triple_mode, triple_window=triple_window, **model_overrides)
     net = create_model(model, **model_kwargs)
-    prec = resolve_precision(precision, dev)
-    config = dict(model=model, model_kwargs=model_kwargs, dataset=data, vitnb_version=vitnb.__version__,
-                  train=dict(epochs=epochs, bs=bs, lr=lr, weight_decay=weight_decay, warmup_pct=warmup_pct, min_lr=min_lr,
-                             clip=clip, seed=seed, precision=prec, device=str(dev), n_train=len(dls.train_ds), n_valid=len(dls.valid_ds)))
-    thr = Throughput()
-    cbs = [thr, GradientClip(clip), ParamScheduler({'lr': warmup_cosine(lr, warmup_pct, min_lr)}), *precision_callbacks(prec, dev)]
-    save_dir = Path(save_dir) if save_dir else None
-    if save_dir:
-        save_dir.mkdir(parents=True, exist_ok=True)
-        (save_dir/'config.json').write_text(json.dumps(config, indent=2, default=str))
-        cbs += [CSVLogger(fname=str(save_dir/'history.csv')), SaveBestReconstruction(save_dir, config)]
-    learn = Learner(dls, net.to(dev), loss_func=recon_loss, opt_func=partial(adamw, weight_decay=weight_decay),
-                    splitter=decay_groups, metrics=[ReconMSE(), ReconPSNR()], cbs=cbs, wd=None)
-    if progress is None: progress = sys.stdout.isatty()
-    t0 = time.perf_counter()
-    if progress: learn.fit(epochs, lr)
-    else:
-        learn.logger = plain_logger(learn)
-        with learn.no_bar(): learn.fit(epochs, lr)
-    names = learn.recorder.metric_names[1:-1]
-    hist = {n: [float(r[i]) for r in learn.recorder.values] for i, n in enumerate(names)}
-    base = mean_frame_mse(dls)
-    res = dict(model=model, attention=attention if attention == 'standard' else f'{attention}/{triple_mode}', precision=prec,
-               seconds=time.perf_counter() - t0, n_params=sum(p.numel() for p in net.parameters()),
-               clips_per_s=thr.images_per_s, frames_per_s=thr.images_per_s * T, valid_mse=hist['mse'][-1],
-               valid_psnr=hist['psnr'][-1], mean_frame_mse=base, mean_frame_psnr=psnr(base), history=hist,
-               save_dir=str(save_dir) if save_dir else None)
-    if save_dir: (save_dir/'results.json').write_text(json.dumps(res, indent=2))
-    res['learn'] = learn
-    return res
+    prec = resolve_precision(config.precision, dev)
+    run_config = dict(model=model, model_kwargs=model_kwargs, dataset=data, data_kwargs=data_kw, vitnb_version=vitnb.__version__,
+                      train=config.record(prec, dev))
+    run_dir = Path(resume).parent if ck is not None else config.run_dir()
+    learn = build_learner(net, dls, recon_loss, [ReconMSE(), ReconPSNR()], 'mse', config, mode='min', run_dir=run_dir,
+                          run_config=run_config, resume=ck, cbs=cbs)
+    secs = fit_learner(learn, config, progress)
+    return video_results(learn, model, model_kwargs, prec, secs, run_dir)
 
 # %% ../nbs/14_video.ipynb #9ec16bf8
 def plot_reconstruction(models:dict, clip:torch.Tensor, path=None, max_frames:int=8):
@@ -309,6 +120,8 @@ def plot_reconstruction(models:dict, clip:torch.Tensor, path=None, max_frames:in
     return fig
 
 # %% ../nbs/14_video.ipynb #da379846
+_V = TrainConfig(**VIDEO_RECIPE)                                    # the defaults of a video run
+
 def _window(s:str):
     "'3,3' -> (3, 3); '5' -> 5; 'none' -> None."
     if s is None or str(s).lower() == 'none': return None
@@ -333,29 +146,30 @@ def vitnb_video(
     slots:int=None,                # model override: number of slots (num_slot_pool)
     depth:int=None,                # model override: transformer layers in the encoder and in the decoder
     heads:int=None,                # model override: attention heads
-    epochs:int=4,                  # training epochs
-    batch_size:int=16,             # clips per batch
-    lr:float=1e-3,                 # peak learning rate
-    weight_decay:float=0.05,       # AdamW weight decay
-    warmup_pct:float=0.1,          # fraction of training spent in linear warmup
-    clip:float=1.0,                # gradient clipping norm
-    seed:int=0,                    # random seed (data and model)
+    epochs:int=_V.epochs,          # training epochs
+    batch_size:int=_V.bs,          # clips per batch
+    lr:float=_V.lr,                # peak learning rate
+    weight_decay:float=_V.weight_decay, # AdamW weight decay
+    warmup_pct:float=_V.warmup_pct, # fraction of training spent in linear warmup
+    clip:float=_V.grad_clip,       # gradient clipping norm
+    seed:int=_V.seed,              # random seed (data and model)
     precision:str='auto',          # fp32, bf16 or auto
     device:str=None,               # cpu, cuda, ...
-    save_dir:str='runs/video',     # checkpoint, config, history.csv, results.json, recon.png
+    save_dir:str='runs/video',     # checkpoints, config, history.csv, results.json, recon.png
+    resume:str=None,               # checkpoint to resume from (its run directory is continued)
 ):
     "Train the slot-based video model to reconstruct clips, with standard or triple-wise attention."
     given = dict(patch_size=patch_size, token_dim=dim, slot_dim=dim, num_slot_pool=slots, enc_depth=depth, dec_depth=depth, num_heads=heads)
     try:
-        res = fit_video(model, data, attention=attention, triple_mode=triple_mode, triple_window=_window(triple_window),
-                        epochs=epochs, bs=batch_size, lr=lr, weight_decay=weight_decay, warmup_pct=warmup_pct, clip=clip,
+        config = TrainConfig(**{**VIDEO_RECIPE, **dict(epochs=epochs, bs=batch_size, lr=lr, weight_decay=weight_decay,
+                             warmup_pct=warmup_pct, grad_clip=clip, seed=seed, precision=precision, device=device, save_dir=save_dir)})
+        res = fit_video(model, data, config, attention=attention, triple_mode=triple_mode, triple_window=_window(triple_window),
                         n_train=n_train, n_valid=n_valid, seq_len=seq_len, stride=stride, img_size=img_size, in_chans=in_chans,
-                        seed=seed, precision=precision, device=device, save_dir=save_dir,
-                        **{k: v for k, v in given.items() if v is not None})
-    except (KeyError, ValueError, TypeError, FileNotFoundError, ImportError) as e:
+                        resume=resume, **{k: v for k, v in given.items() if v is not None})
+    except (KeyError, ValueError, TypeError, FileNotFoundError, IsADirectoryError, ImportError, NonFiniteLossError) as e:
         sys.exit(f"vitnb_video: error: {e.args[0] if e.args else e}")
     learn = res['learn']
-    plot_reconstruction({res['attention']: learn.model}, learn.dls.valid_ds.tensors[0][0], Path(save_dir)/'recon.png')
+    plot_reconstruction({res['attention']: learn.model}, learn.dls.valid_ds.tensors[0][0], Path(res['save_dir'])/'recon.png')
     print(f"{res['attention']}: valid MSE {res['valid_mse']:.5f} (PSNR {res['valid_psnr']:.2f} dB) vs mean frame "
           f"{res['mean_frame_mse']:.5f} ({res['mean_frame_psnr']:.2f} dB); {res['n_params']:,} params; "
           f"{res['frames_per_s']:.0f} train frames/s; {res['seconds']:.0f} s ({res['precision']})")
