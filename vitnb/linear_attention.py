@@ -1,4 +1,4 @@
-"""Kernelized linear attention that never forms an N x N matrix, the Ripple and Hydra token mixers built on it, Hydra as published, and four ViTs that differ only in their mixer.
+"""Kernelized linear attention that never forms an N x N matrix, the Ripple and branched (multi-query) linear-attention mixers built on it, Hydra attention as Bolya et al. published it, and four ViTs that differ only in their mixer.
 
 Docs: https://vitnb.github.io/vitnb/linear_attention.html.md"""
 
@@ -6,19 +6,21 @@ Docs: https://vitnb.github.io/vitnb/linear_attention.html.md"""
 
 # %% ../nbs/07_linear_attention.ipynb #0cd423ed
 from __future__ import annotations
-import math
 import torch
 import torch.nn.functional as F
 from torch import nn
 from einops import rearrange
+from fastcore.basics import patch
 from .core import MIXERS, register_model, build_config
 from .embed import to_2tuple, token_grid
+from .attention import Attention, split_heads, merge_heads
 from .vit import ViT, ViTConfig
 
 # %% auto #0
 __all__ = ['LINEAR_VIT', 'relu_features', 'linear_attention', 'LinearAttention', 'linear_mixer', 'ripple_sizes',
-           'RippleAttention', 'ripple_mixer', 'HydraAttention', 'hydra_mixer', 'HydraBolya', 'hydra_bolya_mixer',
-           'mixer_vit', 'baseline_vit', 'ripple_vit', 'hydra_vit', 'hydra_bolya_vit']
+           'RippleAttention', 'ripple_mixer', 'BranchedLinearAttention', 'HydraAttention', 'branched_linear_mixer',
+           'HydraBolya', 'hydra_bolya_mixer', 'vit_with_mixer', 'baseline_vit', 'ripple_vit', 'hydra_vit',
+           'hydra_bolya_vit']
 
 # %% ../nbs/07_linear_attention.ipynb #d492c557
 def relu_features(x:torch.Tensor) -> torch.Tensor:
@@ -34,21 +36,17 @@ def linear_attention(q, k, v, eps:float=1e-6):
     return (fq @ kv) / (fq @ z + eps)                         # (..., Nq, Dv)
 
 # %% ../nbs/07_linear_attention.ipynb #64d0f62c
-class LinearAttention(nn.Module):
-    "Multi-head kernelized linear attention (Katharopoulos et al. 2020) `(B, N, D) -> (B, N, D)`, O(N D^2)."
+class LinearAttention(Attention):
+    "Multi-head kernelized linear attention (Katharopoulos et al. 2020) `(B, N, D) -> (B, N, D)`, O(N D^2): `Attention` with `attend` replaced."
     def __init__(self, dim:int, num_heads:int=8, *, qkv_bias:bool=True, proj_drop:float=0., proj:bool=True):
-        super().__init__()
-        if dim % num_heads: raise ValueError(f"dim {dim} is not divisible by num_heads {num_heads}")
-        self.num_heads = num_heads
-        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
-        self.proj = nn.Linear(dim, dim) if proj else nn.Identity()
-        self.proj_drop = nn.Dropout(proj_drop)
+        super().__init__(dim, num_heads, qkv_bias=qkv_bias, proj=proj, proj_drop=proj_drop)
 
-    def forward(self, x):
-        q, k, v = rearrange(self.qkv(x), 'b n (three h d) -> three b h n d', three=3, h=self.num_heads)
-        o = linear_attention(q, k, v)                                                   # (B, H, N, d)
-        return self.proj_drop(self.proj(rearrange(o, 'b h n d -> b n (h d)')))
+    def attend(self, q, k, v, attn_mask=None):
+        "Linear attention in every head: `(B, H, N, d)` -> `(B, H, N, d)`."
+        if attn_mask is not None: raise ValueError("linear attention forms no N x N matrix to mask: attn_mask must be None")
+        return linear_attention(q, k, v)
 
+# %% ../nbs/07_linear_attention.ipynb #0eb7eda1
 @MIXERS.register(name='linear')
 def linear_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, qkv_bias:bool=True,
                  attn_drop:float=0., proj_drop:float=0.) -> nn.Module:
@@ -84,19 +82,22 @@ class RippleAttention(nn.Module):
         for m in self.pool: nn.init.constant_(m.weight, 0.25)                               # 2x2 average
         for m in self.expand: nn.init.ones_(m.weight)                                       # nearest upsampling
 
-    def forward(self, x):
-        P = self.num_prefix_tokens
-        h, w = token_grid(x.shape[1] - P, self.grid_size)
-        sizes = ripple_sizes(h, w, self.stages)
-        x = self.inp(x)                                                      # (B, P + h*w, D)
-        g = rearrange(x[:, P:], 'b (h w) c -> b c h w', h=h)
-        for pool in self.pool: g = pool(F.pad(g, (0, g.shape[-1] % 2, 0, g.shape[-2] % 2)))   # (B, D, ceil(h/2), ceil(w/2))
-        z = self.attn(torch.cat([x[:, :P], rearrange(g, 'b c h w -> b (h w) c')], 1))          # (B, P + hs*ws, D)
-        y = rearrange(z[:, P:], 'b (h w) c -> b c h w', h=sizes[-1][0])
-        for up, (hi, wi) in zip(self.expand, sizes[-2::-1]): y = up(y)[..., :hi, :wi]          # back to (B, D, h, w)
-        out = x + torch.cat([z[:, :P], rearrange(y, 'b c h w -> b (h w) c')], 1)               # added to the input path
-        return self.proj_drop(self.proj(out))
+# %% ../nbs/07_linear_attention.ipynb #75f0d364
+@patch
+def forward(self:RippleAttention, x):
+    P = self.num_prefix_tokens
+    h, w = token_grid(x.shape[1] - P, self.grid_size)
+    sizes = ripple_sizes(h, w, self.stages)
+    x = self.inp(x)                                                      # (B, P + h*w, D)
+    g = rearrange(x[:, P:], 'b (h w) c -> b c h w', h=h)
+    for pool in self.pool: g = pool(F.pad(g, (0, g.shape[-1] % 2, 0, g.shape[-2] % 2)))   # (B, D, ceil(h/2), ceil(w/2))
+    z = self.attn(torch.cat([x[:, :P], rearrange(g, 'b c h w -> b (h w) c')], 1))          # (B, P + hs*ws, D)
+    y = rearrange(z[:, P:], 'b (h w) c -> b c h w', h=sizes[-1][0])
+    for up, (hi, wi) in zip(self.expand, sizes[-2::-1]): y = up(y)[..., :hi, :wi]          # back to (B, D, h, w)
+    out = x + torch.cat([z[:, :P], rearrange(y, 'b c h w -> b (h w) c')], 1)               # added to the input path
+    return self.proj_drop(self.proj(out))
 
+# %% ../nbs/07_linear_attention.ipynb #ec183ed6
 @MIXERS.register(name='ripple')
 def ripple_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, ripple_stages:int=3,
                  qkv_bias:bool=True, attn_drop:float=0., proj_drop:float=0.) -> nn.Module:
@@ -105,28 +106,35 @@ def ripple_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:in
                            num_prefix_tokens=num_prefix_tokens, qkv_bias=qkv_bias, proj_drop=proj_drop)
 
 # %% ../nbs/07_linear_attention.ipynb #13a0f789
-class HydraAttention(nn.Module):
-    "`hydra_branches` query projections, one shared K/V projection, multi-head linear attention per branch, learned fusion."
-    def __init__(self, dim:int, num_heads:int=8, *, hydra_branches:int=4, qkv_bias:bool=True, proj_drop:float=0.):
+class BranchedLinearAttention(nn.Module):
+    "`branches` query projections, one shared K/V projection, multi-head linear attention per branch, learned fusion: `(B, N, D) -> (B, N, D)`."
+    def __init__(self, dim:int, num_heads:int=8, *, branches:int=4, qkv_bias:bool=True, proj_drop:float=0.):
         super().__init__()
-        if hydra_branches < 1: raise ValueError(f"hydra_branches must be >= 1, got {hydra_branches}")
+        if branches < 1: raise ValueError(f"branches must be >= 1, got {branches}")
         if dim % num_heads: raise ValueError(f"dim {dim} is not divisible by num_heads {num_heads}")
-        self.num_heads, self.branches = num_heads, hydra_branches
-        self.q = nn.Linear(dim, hydra_branches * dim, bias=qkv_bias)     # R query projections, stacked
+        self.num_heads, self.branches = num_heads, branches
+        self.q = nn.Linear(dim, branches * dim, bias=qkv_bias)           # R query projections, stacked
         self.kv = nn.Linear(dim, 2 * dim, bias=qkv_bias)                 # shared by every branch
-        self.fuse, self.proj_drop = nn.Linear(hydra_branches * dim, dim), nn.Dropout(proj_drop)
+        self.fuse, self.proj_drop = nn.Linear(branches * dim, dim), nn.Dropout(proj_drop)
 
     def forward(self, x):
-        q = rearrange(self.q(x), 'b n (r h d) -> b h r n d', r=self.branches, h=self.num_heads)          # (B, H, R, N, d)
-        k, v = rearrange(self.kv(x), 'b n (two h d) -> two b h 1 n d', two=2, h=self.num_heads)        # (B, H, 1, N, d)
+        R, H = self.branches, self.num_heads
+        q = split_heads(self.q(x), R * H).unflatten(1, (R, H))                           # (B, R, H, N, d)
+        k, v = (split_heads(t, H).unsqueeze(1) for t in self.kv(x).chunk(2, -1))        # (B, 1, H, N, d)
         o = linear_attention(q, k, v)                       # one phi(K)^T V state per head, read by all R branches
-        return self.proj_drop(self.fuse(rearrange(o, 'b h r n d -> b n (r h d)')))
+        return self.proj_drop(self.fuse(merge_heads(o.flatten(1, 2))))                 # (B, N, R*H*d) -> (B, N, D)
 
-@MIXERS.register(name='hydra')
-def hydra_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, hydra_branches:int=4,
-                qkv_bias:bool=True, attn_drop:float=0., proj_drop:float=0.) -> nn.Module:
-    "Hydra (branches) attention as a token mixer; needs no grid."
-    return HydraAttention(dim, num_heads, hydra_branches=hydra_branches, qkv_bias=qkv_bias, proj_drop=proj_drop)
+# %% ../nbs/07_linear_attention.ipynb #2e9954d2
+class HydraAttention(BranchedLinearAttention):
+    "The Linear-ViT design's name (and `hydra_branches` keyword) for `BranchedLinearAttention`; Hydra attention of Bolya et al. is `HydraBolya`."
+    def __init__(self, dim:int, num_heads:int=8, *, hydra_branches:int=4, **kwargs):
+        super().__init__(dim, num_heads, branches=hydra_branches, **kwargs)
+
+@MIXERS.register(name='branched_linear')
+def branched_linear_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, branches:int=4,
+                          qkv_bias:bool=True, attn_drop:float=0., proj_drop:float=0.) -> nn.Module:
+    "Branched linear attention as a token mixer; needs no grid."
+    return BranchedLinearAttention(dim, num_heads, branches=branches, qkv_bias=qkv_bias, proj_drop=proj_drop)
 
 # %% ../nbs/07_linear_attention.ipynb #83b89d06
 class HydraBolya(nn.Module):
@@ -141,6 +149,7 @@ class HydraBolya(nn.Module):
         kv = (k * v).sum(dim=1, keepdim=True)                          # (B, 1, D): one global vector
         return self.proj_drop(self.proj(q * kv))
 
+# %% ../nbs/07_linear_attention.ipynb #cc93f03a
 @MIXERS.register(name='hydra_bolya')
 def hydra_bolya_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, qkv_bias:bool=True,
                       attn_drop:float=0., proj_drop:float=0.) -> nn.Module:
@@ -150,35 +159,35 @@ def hydra_bolya_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_toke
 # %% ../nbs/07_linear_attention.ipynb #8a4ebeae
 LINEAR_VIT = dict(img_size=32, patch_size=4, embed_dim=384, depth=12, num_heads=6, mlp_ratio=4., num_cls_tokens=1,
                   drop_rate=0.1)
-_MIXER_ARGS = {'ripple_stages': 'ripple', 'hydra_branches': 'hydra'}
+_MIXER_OPTIONS = {'ripple_stages': ('ripple', 'ripple_stages'), 'hydra_branches': ('branched_linear', 'branches')}  # option: (mixer, its keyword)
 
-def mixer_vit(mixer:str, /, **overrides) -> ViT:
-    "The `LINEAR_VIT` network with token mixer `mixer`; `ripple_stages`/`hydra_branches` overrides go into `mixer_kw`."
+def vit_with_mixer(mixer:str, /, **overrides) -> ViT:
+    "The Linear-ViT network (`LINEAR_VIT`) with token mixer `mixer`; `ripple_stages`/`hydra_branches` go to the mixer that takes them, other `overrides` to `ViTConfig`."
     mixer, mixer_kw = overrides.pop('mixer', mixer), dict(overrides.pop('mixer_kw', None) or {})
-    for arg, owner in _MIXER_ARGS.items():
-        val = overrides.pop(arg, None)
+    for option, (owner, kw) in _MIXER_OPTIONS.items():
+        val = overrides.pop(option, None)
         if val is None: continue
-        if mixer != owner: raise TypeError(f"{arg} applies to the {owner!r} mixer, but this model's mixer is {mixer!r}")
-        mixer_kw[arg] = val
+        if mixer != owner: raise TypeError(f"{option} applies to the {owner!r} mixer, but this model's mixer is {mixer!r}")
+        mixer_kw[kw] = val
     return ViT(build_config(ViTConfig, **{**LINEAR_VIT, **overrides, 'mixer': mixer, 'mixer_kw': mixer_kw}))
 
 # %% ../nbs/07_linear_attention.ipynb #7a7d5438
 @register_model
 def baseline_vit(**overrides) -> ViT:
     "ViT (32px, patch 4, dim 384, depth 12, 6 heads, MLP 1536, dropout 0.1) with softmax attention."
-    return mixer_vit('mhsa', **overrides)
+    return vit_with_mixer('mhsa', **overrides)
 
 @register_model
 def ripple_vit(**overrides) -> ViT:
     "`baseline_vit` with Ripple attention (`ripple_stages`, default 3)."
-    return mixer_vit('ripple', **overrides)
+    return vit_with_mixer('ripple', **overrides)
 
 @register_model
 def hydra_vit(**overrides) -> ViT:
-    "`baseline_vit` with Hydra (branches) attention (`hydra_branches`, default 4)."
-    return mixer_vit('hydra', **overrides)
+    "`baseline_vit` with the Linear-ViT design's HydraAttention, here the `branched_linear` mixer (`hydra_branches`, default 4)."
+    return vit_with_mixer('branched_linear', **overrides)
 
 @register_model
 def hydra_bolya_vit(**overrides) -> ViT:
     "`baseline_vit` with Hydra attention as published by Bolya et al. 2022."
-    return mixer_vit('hydra_bolya', **overrides)
+    return vit_with_mixer('hydra_bolya', **overrides)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, asdict
 import torch
 from torch import nn
 from einops import rearrange
+from fastcore.basics import patch
 from .core import register_model, build_config
 from .embed import PatchEmbed, Sinusoidal2DPositionEmbed, to_2tuple
 from .attention import attention
@@ -17,8 +18,16 @@ from .vit import Block, Mlp, init_weights
 from .triple_wise import TRIPLE_MODES   # also registers the 'triple' mixer
 
 # %% auto #0
-__all__ = ['ATTENTION_TYPES', 'SLOT_VIDEO_TINY', 'SlotAttention', 'SlotVideoConfig', 'mixer_args', 'SlotEncoder', 'SlotDecoder',
-           'check_video_batch', 'SlotBasedVideoModel', 'slot_video', 'slot_video_tiny']
+__all__ = ['ATTENTION_TYPES', 'SLOT_VIDEO_TINY', 'softmax_over_slots', 'SlotAttention', 'SlotVideoConfig', 'block_mixer',
+           'SlotEncoder', 'SlotDecoder', 'check_video_batch', 'SlotBasedVideoModel', 'slot_video', 'slot_video_tiny']
+
+# %% ../nbs/09_slot_video.ipynb #9141601a
+def softmax_over_slots(q:torch.Tensor, k:torch.Tensor, scale:float) -> torch.Tensor:
+    "Slot Attention's weights `A` `(B, K, N)` = `softmax(scale * q k^T)` over the K slots, for slot queries `q` `(B, K, D)` and token keys `k` `(B, N, D)`."
+    B, K = q.shape[:2]
+    eye = torch.eye(K, dtype=q.dtype, device=q.device).expand(B, 1, K, K)    # values = identity: the output is A itself
+    A = attention(k[:, None], q[:, None], eye, scale=scale)                   # tokens query the slots: (B, 1, N, K)
+    return A[:, 0].transpose(1, 2)                                             # (B, K, N)
 
 # %% ../nbs/09_slot_video.ipynb #6bfcdecb
 class SlotAttention(nn.Module):
@@ -36,19 +45,20 @@ class SlotAttention(nn.Module):
         "Glorot-uniform q, k, v projections, as in the reference implementation (not ViT's std-0.02 init)."
         for lin in (self.to_q, self.to_k, self.to_v): nn.init.xavier_uniform_(lin.weight)
 
-    def forward(self, tokens, slots):
-        B, K, D = slots.shape
-        x = self.norm_tokens(tokens)
-        k, v = self.to_k(x), self.to_v(x)                                          # (B, N, D)
-        for _ in range(self.num_iters):
-            q = self.to_q(self.norm_slots(slots))                                  # (B, K, D)
-            eye = torch.eye(K, dtype=q.dtype, device=q.device).expand(B, 1, K, K)
-            attn = attention(k[:, None], q[:, None], eye, scale=self.scale)[:, 0].transpose(1, 2)  # (B, K, N): softmax over K
-            w = (attn + self.eps) / (attn + self.eps).sum(-1, keepdim=True)       # weighted mean over the tokens
-            updates = w @ v                                                        # (B, K, D)
-            slots = self.gru(updates.reshape(B * K, D).to(slots.dtype), slots.reshape(B * K, D)).reshape(B, K, D)
-            slots = slots + self.mlp(self.norm_mlp(slots))
-        return slots, attn
+# %% ../nbs/09_slot_video.ipynb #f68f16cf
+@patch
+def forward(self:SlotAttention, tokens, slots):
+    B, K, D = slots.shape
+    x = self.norm_tokens(tokens)
+    k, v = self.to_k(x), self.to_v(x)                                          # (B, N, D)
+    for _ in range(self.num_iters):
+        q = self.to_q(self.norm_slots(slots))                                  # (B, K, D)
+        attn = softmax_over_slots(q, k, self.scale)                            # (B, K, N): sums to 1 over the K slots
+        w = (attn + self.eps) / (attn + self.eps).sum(-1, keepdim=True)       # weighted mean over the tokens
+        updates = w @ v                                                        # (B, K, D)
+        slots = self.gru(updates.reshape(B * K, D).to(slots.dtype), slots.reshape(B * K, D)).reshape(B, K, D)
+        slots = slots + self.mlp(self.norm_mlp(slots))
+    return slots, attn
 
 # %% ../nbs/09_slot_video.ipynb #ec20e8b7
 ATTENTION_TYPES = ('standard', 'triple')
@@ -72,8 +82,9 @@ class SlotVideoConfig:
     triple_mode: str = 'simplicial'   # 'simplicial' | 'concat'
     triple_window: object = (3, 3)    # simplicial window on the token grid: (wh, ww), int or None
 
-def mixer_args(cfg:SlotVideoConfig, grid:bool=True) -> dict:
-    "`Block` keyword arguments selecting the token mixer of `cfg.attention` (`grid=False`: for the slots)."
+# %% ../nbs/09_slot_video.ipynb #f1e123a2
+def block_mixer(cfg:SlotVideoConfig, grid:bool=True) -> dict:
+    "The token mixer of `cfg.attention` as `Block` keywords (`mixer`, `mixer_kw`); `grid=False` for layers over the slots (no window)."
     if cfg.attention not in ATTENTION_TYPES: raise ValueError(f"attention must be one of {ATTENTION_TYPES}, got {cfg.attention!r}")
     if cfg.attention == 'standard': return dict(mixer='mhsa')
     if cfg.triple_mode not in TRIPLE_MODES: raise ValueError(f"triple_mode must be one of {TRIPLE_MODES}, got {cfg.triple_mode!r}")
@@ -82,9 +93,11 @@ def mixer_args(cfg:SlotVideoConfig, grid:bool=True) -> dict:
 
 # %% ../nbs/09_slot_video.ipynb #29915052
 def _blocks(dim:int, depth:int, cfg:SlotVideoConfig, grid_size=None) -> nn.Sequential:
+    "`depth` transformer blocks of width `dim` with the mixer of `cfg` (windowed on `grid_size` if given)."
     return nn.Sequential(*[Block(dim, cfg.num_heads, mlp_ratio=cfg.mlp_ratio, grid_size=grid_size,
-                                 **mixer_args(cfg, grid=grid_size is not None)) for _ in range(depth)])
+                                 **block_mixer(cfg, grid=grid_size is not None)) for _ in range(depth)])
 
+# %% ../nbs/09_slot_video.ipynb #5ee98216
 class SlotEncoder(nn.Module):
     "Frames `(B, T, C, H, W)` -> slots `(B, T, K, slot_dim)` and slot-attention maps `(B, T, K, N)`."
     def __init__(self, cfg:SlotVideoConfig):
@@ -97,16 +110,18 @@ class SlotEncoder(nn.Module):
         self.slot_attn = SlotAttention(token_dim=cfg.token_dim, slot_dim=cfg.slot_dim, num_iters=cfg.num_iters, mlp_ratio=cfg.mlp_ratio)
         self.predictor = _blocks(cfg.slot_dim, 1, cfg)
 
-    def forward(self, frames):
-        B, T = frames.shape[:2]
-        tokens = self.norm(self.blocks(self.pos(self.patch_embed(frames.flatten(0, 1)))))   # (B*T, N, token_dim)
-        tokens = tokens.unflatten(0, (B, T))
-        slots, out, attns = self.slots_init.expand(B, -1, -1), [], []
-        for t in range(T):
-            if t > 0: slots = self.predictor(slots)             # SAVi: frame t-1's slots initialise frame t
-            slots, attn = self.slot_attn(tokens[:, t], slots)
-            out.append(slots); attns.append(attn)
-        return torch.stack(out, 1), torch.stack(attns, 1)
+# %% ../nbs/09_slot_video.ipynb #fe07a4cc
+@patch
+def forward(self:SlotEncoder, frames):
+    B, T = frames.shape[:2]
+    tokens = self.norm(self.blocks(self.pos(self.patch_embed(frames.flatten(0, 1)))))   # (B*T, N, token_dim)
+    tokens = tokens.unflatten(0, (B, T))
+    slots, out, attns = self.slots_init.expand(B, -1, -1), [], []
+    for t in range(T):
+        if t > 0: slots = self.predictor(slots)             # SAVi: frame t-1's slots initialise frame t
+        slots, attn = self.slot_attn(tokens[:, t], slots)
+        out.append(slots); attns.append(attn)
+    return torch.stack(out, 1), torch.stack(attns, 1)
 
 # %% ../nbs/09_slot_video.ipynb #e2b5485a
 class SlotDecoder(nn.Module):
@@ -121,15 +136,17 @@ class SlotDecoder(nn.Module):
         self.norm = nn.LayerNorm(cfg.token_dim)
         self.head = nn.Linear(cfg.token_dim, cfg.patch_size ** 2 * (cfg.in_chans + 1))
 
-    def forward(self, slots):
-        B, K, _ = slots.shape
-        (gh, gw), P, N = self.grid_size, self.patch_size, self.grid_size[0] * self.grid_size[1]
-        x = self.pos(self.slot_proj(slots).reshape(B * K, 1, -1).expand(-1, N, -1))   # spatial broadcast: (B*K, N, token_dim)
-        x = self.head(self.norm(self.blocks(x)))                                        # (B*K, N, P*P*(C+1))
-        x = rearrange(x, '(b k) (gh gw) (ph pw c) -> b k c (gh ph) (gw pw)', b=B, gh=gh, ph=P, pw=P)
-        images, alpha = x[:, :, :self.in_chans], x[:, :, self.in_chans:]
-        masks = alpha.float().softmax(1).to(x.dtype)                                    # (B, K, 1, H, W)
-        return (masks * images).sum(1), masks, images
+# %% ../nbs/09_slot_video.ipynb #8b7d9058
+@patch
+def forward(self:SlotDecoder, slots):
+    B, K, _ = slots.shape
+    (gh, gw), P, N = self.grid_size, self.patch_size, self.grid_size[0] * self.grid_size[1]
+    x = self.pos(self.slot_proj(slots).reshape(B * K, 1, -1).expand(-1, N, -1))   # spatial broadcast: (B*K, N, token_dim)
+    x = self.head(self.norm(self.blocks(x)))                                        # (B*K, N, P*P*(C+1))
+    x = rearrange(x, '(b k) (gh gw) (ph pw c) -> b k c (gh ph) (gw pw)', b=B, gh=gh, ph=P, pw=P)
+    images, alpha = x[:, :, :self.in_chans], x[:, :, self.in_chans:]
+    masks = alpha.float().softmax(1).to(x.dtype)                                    # (B, K, 1, H, W)
+    return (masks * images).sum(1), masks, images
 
 # %% ../nbs/09_slot_video.ipynb #d893afb1
 def check_video_batch(x:torch.Tensor, in_chans:int, img_size, patch_size:int):
@@ -144,15 +161,21 @@ def check_video_batch(x:torch.Tensor, in_chans:int, img_size, patch_size:int):
     if (H, W) != tuple(img_size):
         raise ValueError(f"Expected frames of size {tuple(img_size)}, got {(H, W)}: resize the frames or build the model with img_size={(H, W)}")
 
+# %% ../nbs/09_slot_video.ipynb #92b9bca7
 class SlotBasedVideoModel(nn.Module):
     "Video `(B, T, C, H, W)` -> `(reconstruction (B, T, C, H, W), slots (B, T, K, slot_dim), masks (B, T, K, 1, H, W))`."
     def __init__(self, cfg:SlotVideoConfig=None, **overrides):
         super().__init__()
         cfg = self.cfg = cfg or build_config(SlotVideoConfig, **overrides)
-        mixer_args(cfg)                                                    # validates attention / triple_mode
+        block_mixer(cfg)                                                    # validates attention / triple_mode
         self.encoder, self.decoder = SlotEncoder(cfg), SlotDecoder(cfg)
         self.apply(init_weights)                                           # ViT init for the transformer layers,
         self.encoder.slot_attn.reset_parameters()                          # then Slot Attention's own
+
+    @property
+    def input_shape(self) -> tuple:
+        "One sample, `(frames, C, H, W)`: any number of frames (`None`)."
+        return (None, self.cfg.in_chans, *to_2tuple(self.cfg.img_size))
 
     def forward(self, frames):
         cfg = self.cfg

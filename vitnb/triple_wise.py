@@ -9,14 +9,13 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .core import MIXERS
-from .attention import attention, BACKENDS
 from fastcore.basics import patch
+from .core import MIXERS
 from .embed import to_2tuple
+from .attention import Attention, split_heads
 
 # %% auto #0
-__all__ = ['TRIPLE_MODES', 'window_index', 'gather_tokens', 'simplicial_attention', 'saved_tensor_bytes', 'TripleAttention',
-           'triple_mixer']
+__all__ = ['TRIPLE_MODES', 'window_index', 'gather_tokens', 'simplicial_attention', 'TripleAttention', 'triple_mixer']
 
 # %% ../nbs/08_triple_wise.ipynb #95244fa2
 def _clamped(n:int, w:int) -> torch.Tensor:
@@ -76,46 +75,33 @@ def simplicial_attention(q, k1, k2, v1, v2, *, index=None, scale:float=None, dro
     out = ((a @ v2w) * v1w).sum(-2)                                    # sum_j v1[j] * sum_k A[i,j,k] v2[k]: (B, H, N, d)
     return (out, attn) if return_attn else out
 
-# %% ../nbs/08_triple_wise.ipynb #4a988b0a
-def saved_tensor_bytes(fn, *args, **kwargs) -> int:
-    "Bytes of the distinct storages autograd saves for backward while running `fn(*args, **kwargs)`."
-    seen = {}
-    def pack(t):
-        s = t.untyped_storage(); seen[s.data_ptr()] = s.nbytes(); return t
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): fn(*args, **kwargs)
-    return sum(seen.values())
-
 # %% ../nbs/08_triple_wise.ipynb #fdcae7e9
 TRIPLE_MODES = ('simplicial', 'concat')
 
-class TripleAttention(nn.Module):
-    "Triple-wise attention `(B, N, D) -> (B, N, D)` in `mode` 'simplicial' (2-simplicial) or 'concat'."
+class TripleAttention(Attention):
+    "Triple-wise attention `(B, N, D) -> (B, N, D)` in `mode` 'simplicial' (2-simplicial) or 'concat': `Attention` with `project` and `attend` replaced."
     def __init__(self, dim:int, num_heads:int=8, *, mode:str='simplicial', window=None, grid_size=None,
                  num_prefix_tokens:int=0, qkv_bias:bool=True, attn_drop:float=0., proj_drop:float=0.,
                  scale:float=None, backend:str='auto', max_full_tokens:int=256):
-        super().__init__()
         if mode not in TRIPLE_MODES: raise ValueError(f"Unknown triple-attention mode {mode!r}: expected one of {TRIPLE_MODES}")
-        if dim % num_heads: raise ValueError(f"dim {dim} is not divisible by num_heads {num_heads}")
-        self.head_dim = dim // num_heads
+        with torch.device('meta'):         # Attention's own q/k/v and output maps are replaced below: build them empty
+            super().__init__(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=proj_drop, scale=scale, backend=backend)
         if mode == 'concat' and self.head_dim % 2:
             raise ValueError(f"mode='concat' splits the head width {self.head_dim} between K1 and K2: it must be even")
-        if backend not in BACKENDS: raise ValueError(f"Unknown attention backend {backend!r}: expected one of {BACKENDS}")
-        self.mode, self.window, self.grid_size, self.num_prefix_tokens = mode, window, grid_size, num_prefix_tokens
-        self.num_heads, self.attn_drop, self.scale, self.backend, self.max_full_tokens = num_heads, attn_drop, scale, backend, max_full_tokens
-        self.qkv = nn.Linear(dim, (5 if mode == 'simplicial' else 3) * dim, bias=qkv_bias)
+        self.qkv = nn.Linear(dim, (5 if mode == 'simplicial' else 3) * dim, bias=qkv_bias)  # q, k1, k2, v1, v2 (concat: q, k, v)
         self.proj = nn.Linear(dim, dim)
-        self.proj_drop = nn.Dropout(proj_drop)
-        self._index = {}
+        self.mode, self.window, self.grid_size, self.num_prefix_tokens = mode, window, grid_size, num_prefix_tokens
+        self.max_full_tokens, self._index = max_full_tokens, {}
 
 # %% ../nbs/08_triple_wise.ipynb #653f3a4e
 @patch
-def project(self:TripleAttention, x):
+def project(self:TripleAttention, x, context=None) -> tuple:
     "`(B, N, D)` -> q, k1, k2, v1, v2, each `(B, H, N, d)` (`d/2` for k1, k2, v1, v2 in 'concat')."
-    B, N, _ = x.shape
-    if self.mode == 'simplicial':
-        return self.qkv(x).reshape(B, N, 5, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
-    q, k, v = self.qkv(x).reshape(B, N, 3, self.num_heads, self.head_dim).permute(2, 0, 3, 1, 4).unbind(0)
-    return (q, *k.chunk(2, -1), *v.chunk(2, -1))
+    if context is not None: raise ValueError("triple-wise attention is self-attention: it takes no context")
+    if self.mode == 'concat':
+        q, k, v = Attention.project(self, x)                                   # (B, H, N, d) each
+        return (q, *k.chunk(2, -1), *v.chunk(2, -1))
+    return tuple(split_heads(t, self.num_heads) for t in self.qkv(x).chunk(5, -1))
 
 @patch
 def index(self:TripleAttention, n:int, device):
@@ -130,16 +116,14 @@ def index(self:TripleAttention, n:int, device):
                                                 num_prefix_tokens=self.num_prefix_tokens).to(device)
     return self._index[(n, device)]
 
+# %% ../nbs/08_triple_wise.ipynb #0420f800
 @patch
-def forward(self:TripleAttention, x):
-    B, N, C = x.shape
-    q, k1, k2, v1, v2 = self.project(x)
-    p = self.attn_drop if self.training else 0.
-    if self.mode == 'concat':
-        o = attention(q, torch.cat([k1, k2], -1), torch.cat([v1, v2], -1), dropout_p=p, scale=self.scale, backend=self.backend)
-    else:
-        o = simplicial_attention(q, k1, k2, v1, v2, index=self.index(N, x.device), scale=self.scale, dropout_p=p)
-    return self.proj_drop(self.proj(o.transpose(1, 2).reshape(B, N, C)))   # (B, N, H*d) -> (B, N, D)
+def attend(self:TripleAttention, q, k1, k2, v1, v2, attn_mask=None):
+    "The mode's attention of `(B, H, N, d)` queries, keys and values -> `(B, H, N, d)`."
+    if attn_mask is not None: raise ValueError("triple-wise attention takes no attn_mask (its windows are set by `window`)")
+    if self.mode == 'concat': return Attention.attend(self, q, torch.cat([k1, k2], -1), torch.cat([v1, v2], -1))
+    return simplicial_attention(q, k1, k2, v1, v2, index=self.index(q.shape[2], q.device), scale=self.scale,
+                                dropout_p=self.attn_drop if self.training else 0.)
 
 # %% ../nbs/08_triple_wise.ipynb #81dfb881
 @MIXERS.register(name='triple')
