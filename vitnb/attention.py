@@ -15,9 +15,9 @@ from .core import MIXERS
 from .cpu_kernel import kernel_usable, kernel_preferred, cpu_attention, cpu_qkv_attention
 
 # %% auto #0
-__all__ = ['BACKENDS', 'MultiHeadAttention', 'manual_attention', 'flash_usable', 'choose_backend', 'capture_attention',
-           'attention', 'qkv_attention', 'split_heads', 'merge_heads', 'Attention', 'AttentionCheckError',
-           'verify_attention', 'mhsa_mixer', 'set_attention_backend']
+__all__ = ['BACKENDS', 'MultiHeadAttention', 'manual_attention', 'same_width', 'flash_usable', 'choose_backend',
+           'capture_attention', 'attention', 'qkv_attention', 'split_heads', 'merge_heads', 'Attention',
+           'AttentionCheckError', 'verify_attention', 'mhsa_mixer', 'set_attention_backend']
 
 # %% ../nbs/02_attention.ipynb #67687ff8
 def manual_attention(q, k, v, attn_mask=None, dropout_p:float=0., scale:float=None):
@@ -38,26 +38,31 @@ _warned = set()
 def _warn_once(msg):
     if msg not in _warned: _warned.add(msg); warnings.warn(msg, stacklevel=3)
 
-def flash_usable(q, attn_mask=None) -> bool:
-    "Can FlashAttention-2 run on these inputs? (CUDA, fp16/bf16, no mask, head width at most 256)"
+def same_width(q, v=None) -> bool:
+    "Do values have the queries' head width? (the fused kernels need it; the manual path and SDPA do not)"
+    return v is None or v.shape[-1] == q.shape[-1]
+
+def flash_usable(q, attn_mask=None, v=None) -> bool:
+    "Can FlashAttention-2 run on these inputs? (CUDA, fp16/bf16, no mask, head width at most 256, values as wide)"
     return (_HAS_FLASH and q.is_cuda and q.dtype in (torch.float16, torch.bfloat16) and attn_mask is None
-            and q.shape[-1] <= 256)
+            and q.shape[-1] <= 256 and same_width(q, v))
 
 # %% ../nbs/02_attention.ipynb #20663165
 def choose_backend(q, attn_mask=None, backend:str='auto', *, k=None, v=None, dropout_p:float=0.) -> str:
     "The backend that `attention` runs for these inputs when asked for `backend`."
     if backend not in BACKENDS: raise ValueError(f"Unknown attention backend {backend!r}: expected one of {BACKENDS}")
-    if backend == 'flash' and not flash_usable(q, attn_mask):
+    if backend == 'flash' and not flash_usable(q, attn_mask, v):
         _warn_once("flash-attn requested but unusable here (needs the flash_attn package, a CUDA tensor in "
-                   "fp16/bf16 and no mask): falling back to SDPA")
+                   "fp16/bf16, no mask, a head width <= 256 and values as wide): falling back to SDPA")
         return 'sdpa'
-    if backend == 'cpu_kernel' and not kernel_usable(q, k, v, attn_mask, dropout_p):
+    kernel_ok = same_width(q, v) and kernel_usable(q, k, v, attn_mask, dropout_p)
+    if backend == 'cpu_kernel' and not kernel_ok:
         _warn_once("the CPU attention kernel was requested but cannot run here (it needs bf16 CPU tensors, a compiled "
-                   "head width, no mask, no attention dropout and a C++ compiler): falling back to the manual path")
+                   "head width, values as wide as the queries, no mask, no attention dropout and a C++ compiler): falling back to the manual path")
         return 'manual'
     if backend != 'auto': return backend
-    if q.is_cuda: return 'flash' if flash_usable(q, attn_mask) else 'sdpa'
-    if kernel_usable(q, k, v, attn_mask, dropout_p) and kernel_preferred(q, k): return 'cpu_kernel'
+    if q.is_cuda: return 'flash' if flash_usable(q, attn_mask, v) else 'sdpa'
+    if kernel_ok and kernel_preferred(q, k): return 'cpu_kernel'
     if q.dtype == torch.bfloat16 and torch.is_grad_enabled(): return 'manual'
     return 'sdpa'
 
