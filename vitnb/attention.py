@@ -124,14 +124,14 @@ def merge_heads(x:torch.Tensor) -> torch.Tensor:
 class Attention(nn.Module):
     "Multi-head softmax attention of tokens `x` `(B, N, dim)` over themselves, or over a `context` `(B, M, dim)` with `cross=True` -> `(B, N, dim)`."
     def __init__(self, dim:int, num_heads:int=8, *, cross:bool=False, qkv_bias:bool=True, attn_drop:float=0.,
-                 proj:bool=True, proj_drop:float=0., scale:float=None, backend:str='auto'):
+                 proj:bool=True, proj_drop:float=0., scale:float=None, backend:str='auto', qkv_maps:int=3):
         super().__init__()
         if num_heads < 1 or dim % num_heads: raise ValueError(f"dim {dim} is not divisible by num_heads {num_heads}")
         if backend not in BACKENDS: raise ValueError(f"Unknown attention backend {backend!r}: expected one of {BACKENDS}")
         self.num_heads, self.head_dim, self.cross, self.scale = num_heads, dim // num_heads, cross, scale
         self.attn_drop, self.backend = attn_drop, backend
         if cross: self.q, self.kv = nn.Linear(dim, dim, bias=qkv_bias), nn.Linear(dim, 2 * dim, bias=qkv_bias)
-        else: self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
+        else: self.qkv = nn.Linear(dim, qkv_maps * dim, bias=qkv_bias)            # q, k, v (a subclass may pack more)
         self.proj = nn.Linear(dim, dim) if proj else nn.Identity()
         self.proj_drop = nn.Dropout(proj_drop)
 

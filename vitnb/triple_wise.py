@@ -84,12 +84,10 @@ class TripleAttention(Attention):
                  num_prefix_tokens:int=0, qkv_bias:bool=True, attn_drop:float=0., proj_drop:float=0.,
                  scale:float=None, backend:str='auto', max_full_tokens:int=256):
         if mode not in TRIPLE_MODES: raise ValueError(f"Unknown triple-attention mode {mode!r}: expected one of {TRIPLE_MODES}")
-        with torch.device('meta'):         # Attention's own q/k/v and output maps are replaced below: build them empty
-            super().__init__(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=proj_drop, scale=scale, backend=backend)
+        super().__init__(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=proj_drop, scale=scale, backend=backend,
+                         qkv_maps=5 if mode == 'simplicial' else 3)      # q, k1, k2, v1, v2 (concat: q, k, v)
         if mode == 'concat' and self.head_dim % 2:
             raise ValueError(f"mode='concat' splits the head width {self.head_dim} between K1 and K2: it must be even")
-        self.qkv = nn.Linear(dim, (5 if mode == 'simplicial' else 3) * dim, bias=qkv_bias)  # q, k1, k2, v1, v2 (concat: q, k, v)
-        self.proj = nn.Linear(dim, dim)
         self.mode, self.window, self.grid_size, self.num_prefix_tokens = mode, window, grid_size, num_prefix_tokens
         self.max_full_tokens, self._index = max_full_tokens, {}
 
