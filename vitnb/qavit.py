@@ -10,10 +10,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from fastcore.basics import patch
-from torchvision.ops import StochasticDepth
 from .core import register_model, build_config
 from .embed import to_2tuple, check_grid
-from .vit import ViT
+from .vit import DropPath, ViT
 from .qavit_branches import WindowAttention, DilatedAttention, ChannelGroupAttention
 from .token_bank import TokenBank, BankGateway
 
@@ -69,7 +68,7 @@ class QuadBlock(nn.Module):
         self.gateway = BankGateway(dc, num_heads, gate_init=bank_gate_init, **kw)
         self.fusion = HybridFusion(dc, 4, dim, dim // bottleneck_ratio, drop)
         self.norm2, self.ffn = nn.LayerNorm(dim), ConvFFN(dim, int(dim * mlp_ratio), grid_size, drop)
-        self.drop_path = StochasticDepth(drop_path, 'row') if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
 
     def forward(self, x, bank):
         z = self.down(self.norm1(x))                                   # (B, N, d')

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field, asdict
 import torch
 from torch import nn
 from fastcore.basics import patch
-from torchvision.ops import StochasticDepth
 from .core import MIXERS, register_model, build_config
 from .embed import PatchEmbed, CLSTokens, sincos_2d
 import vitnb.attention  # registers the `mhsa` mixer
 
 # %% auto #0
-__all__ = ['MINI_VIT', 'Mlp', 'create_mixer', 'drop_path_rates', 'Block', 'ViTConfig', 'ViT', 'init_weights', 'mini_vit']
+__all__ = ['MINI_VIT', 'Mlp', 'DropPath', 'create_mixer', 'drop_path_rates', 'Block', 'ViTConfig', 'ViT', 'init_weights',
+           'mini_vit']
 
 # %% ../nbs/03_vit.ipynb #eda1c834
 class Mlp(nn.Module):
@@ -25,6 +25,19 @@ class Mlp(nn.Module):
         super().__init__()
         self.fc1, self.act, self.fc2, self.drop = nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim), nn.Dropout(drop)
     def forward(self, x): return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+# %% ../nbs/03_vit.ipynb #a0706d7f
+class DropPath(nn.Module):
+    "Stochastic depth per sample: in training, each sample's `x` is zeroed with probability `p`, else scaled by `1/(1-p)`."
+    def __init__(self, p:float=0.):
+        super().__init__()
+        if not 0 <= p < 1: raise ValueError(f"drop-path probability must be in [0, 1), got {p}")
+        self.p = p
+
+    def forward(self, x):
+        if not self.training or self.p == 0: return x
+        keep = x.new_empty(x.shape[0], *(1,) * (x.ndim - 1)).bernoulli_(1 - self.p)   # (B, 1, ..., 1)
+        return x * keep.div_(1 - self.p)
 
 # %% ../nbs/03_vit.ipynb #3e2252ac
 def create_mixer(name:str, dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, **kw) -> nn.Module:
@@ -47,7 +60,7 @@ class Block(nn.Module):
                                 attn_drop=attn_drop, proj_drop=drop, **(mixer_kw or {}))
         self.norm2 = nn.LayerNorm(dim)
         self.mlp = Mlp(dim, int(dim * mlp_ratio), drop)
-        self.drop_path = StochasticDepth(drop_path, 'row') if drop_path > 0 else nn.Identity()
+        self.drop_path = DropPath(drop_path) if drop_path > 0 else nn.Identity()
 
     def forward(self, x):
         x = x + self.drop_path(self.mixer(self.norm1(x)))
