@@ -39,12 +39,25 @@ def class_folders(d:Path, classes:list|None=None) -> tuple:
         files += fs; labels += [i] * len(fs)
     return files, labels, classes
 
-# %% ../nbs/10b_datasets.ipynb #858e8c7d
+# %% ../nbs/10b_datasets.ipynb #300616a7
+_CIFAR_GLOBALS = {('numpy', 'ndarray'), ('numpy', 'dtype'), ('_codecs', 'encode'),
+                  *((m, n) for m in ('numpy.core.multiarray', 'numpy._core.multiarray') for n in ('_reconstruct', 'scalar')),
+                  *((m, '_frombuffer') for m in ('numpy.core.numeric', 'numpy._core.numeric'))}
+
+class _CifarUnpickler(pickle.Unpickler):
+    "Unpickles only what CIFAR's batches hold (dicts, lists, strings, numbers, numpy arrays): any other object is refused."
+    def find_class(self, module, name):
+        if (module, name) not in _CIFAR_GLOBALS:
+            raise pickle.UnpicklingError(f"refused to load {module}.{name}: a CIFAR batch holds only dicts, lists, strings, "
+                                         f"numbers and numpy arrays (this file is not one, or was tampered with)")
+        return super().find_class(module, name)
+
 def _unpickle(f):
     try:
-        with open(f, 'rb') as fh: return pickle.load(fh, encoding='latin1')
+        with open(f, 'rb') as fh: return _CifarUnpickler(fh, encoding='latin1').load()
     except Exception as e: raise ValueError(f"Cannot read CIFAR batch {f}: {type(e).__name__}: {e}") from e
 
+# %% ../nbs/10b_datasets.ipynb #858e8c7d
 def read_cifar_pickles(d:Path, kind:str='cifar10') -> tuple:
     "`(x_train, y_train, x_test, y_test, classes)` from CIFAR's python batches in `d` (`cifar-10-batches-py` or `cifar-100-python`)."
     c10 = kind == 'cifar10'
