@@ -106,6 +106,8 @@ class Registry:
 
     def get(self, name:str) -> Callable:
         "The factory registered as `name`, or a `KeyError` that lists the valid names."
+        if not isinstance(name, str):
+            raise TypeError(f"A {self.kind} name must be a string, got {name!r}. Valid {self.kind}s: {', '.join(self.names())}")
         if name not in self:
             close = difflib.get_close_matches(name, self.names(), n=3)
             hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ''

@@ -135,7 +135,7 @@ def check_qavit_config(cfg:QAViTConfig):
 class QAViT(ViT):
     "Quad-Attention ViT: the ViT stem, final norm and head around quad blocks that thread a global token bank."
     config_class = QAViTConfig
-    def check_config(self, cfg): check_qavit_config(cfg)
+    def check_config(self, cfg): super().check_config(cfg); check_qavit_config(cfg)
     def patch_size_for(self, cfg) -> int: return cfg.patch_size or auto_patch_size(cfg.img_size)
 
     def build_blocks(self, cfg, dpr:list) -> nn.Module:

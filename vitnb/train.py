@@ -71,7 +71,8 @@ def adamw(params, lr, weight_decay:float=0.05, **kw):
 
 # %% ../nbs/11_training.ipynb #c21dfb2b
 def warmup_cosine(lr:float, warmup_pct:float, min_lr:float=1e-5):
-    "Schedule over training progress 0..1: linear warmup to `lr` for `warmup_pct`, then cosine to `min_lr`."
+    "Schedule over training progress 0..1: linear warmup to `lr` for `warmup_pct`, then cosine to `min_lr` (at most `lr`: `lr=0` stays 0)."
+    min_lr = min(min_lr, lr)
     if warmup_pct <= 0: return SchedCos(lr, min_lr)
     return combine_scheds([warmup_pct, 1 - warmup_pct], [SchedLin(lr * 1e-3, lr), SchedCos(lr, min_lr)])
 

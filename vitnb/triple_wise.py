@@ -84,6 +84,8 @@ class TripleAttention(Attention):
                  num_prefix_tokens:int=0, qkv_bias:bool=True, attn_drop:float=0., proj_drop:float=0.,
                  scale:float=None, backend:str='auto', max_full_tokens:int=256):
         if mode not in TRIPLE_MODES: raise ValueError(f"Unknown triple-attention mode {mode!r}: expected one of {TRIPLE_MODES}")
+        if window is not None and any(not isinstance(w, int) or w < 1 for w in to_2tuple(window)):
+            raise ValueError(f"window must be None (all tokens), an int >= 1 or (wh, ww) of ints >= 1, got {window!r}")
         super().__init__(dim, num_heads, qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=proj_drop, scale=scale, backend=backend,
                          qkv_maps=5 if mode == 'simplicial' else 3)      # q, k1, k2, v1, v2 (concat: q, k, v)
         if mode == 'concat' and self.head_dim % 2:
