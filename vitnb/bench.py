@@ -13,7 +13,7 @@ from fastcore.script import call_parse, CliError, is_cli
 import torch.nn.functional as F
 from .core import MIXERS, set_seed, default_device, run_environment, create_model, resolve_precision, autocast
 from .attention import capture_attention
-from .testing import time_calls, median_time, peak_memory, _quiet_fd2
+from .testing import time_calls, median_time, peak_memory, quiet_stderr
 import vitnb.attention, vitnb.linear_attention  # register the mhsa, ripple, branched_linear and hydra_bolya mixers
 
 # %% auto #0
@@ -311,7 +311,7 @@ def profile_step(step, steps:int=3, warmup:int=2, top:int=12) -> list:
     "The `top` operators of `step` by self CPU time: name, ms per step, calls per step, share of the step."
     from torch.profiler import profile, ProfilerActivity
     for _ in range(warmup): step()
-    with _quiet_fd2(), profile(activities=[ProfilerActivity.CPU]) as p:
+    with quiet_stderr(), profile(activities=[ProfilerActivity.CPU]) as p:
         for _ in range(steps): step()
     ev = sorted(p.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
     total = sum(e.self_cpu_time_total for e in ev)

@@ -17,7 +17,7 @@ from .core import create_model, list_models, autocast, default_device
 
 # %% auto #0
 __all__ = ['DEPTH_FIELDS', 'FAKE_LAYOUTS', 'grad_problems', 'batch_leak', 'check_mixer', 'example_input', 'check_model',
-           'shallow', 'check_all_models', 'print_checks', 'time_calls', 'median_time', 'peak_memory',
+           'shallow', 'check_all_models', 'print_checks', 'time_calls', 'median_time', 'quiet_stderr', 'peak_memory',
            'saved_tensor_bytes', 'fake_color', 'fake_dataset']
 
 # %% ../nbs/00a_testing.ipynb #3601c744
@@ -156,7 +156,7 @@ def median_time(fn:Callable, *, repeats:int=5, warmup:int=1, device='cpu') -> fl
 
 # %% ../nbs/00a_testing.ipynb #9e2a72f2
 @contextlib.contextmanager
-def _quiet_fd2():
+def quiet_stderr():
     "Send file descriptor 2 to /dev/null (the profiler's C++ side prints a line at every start and stop)."
     sys.stderr.flush(); saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     try: os.dup2(null, 2); yield
@@ -165,7 +165,7 @@ def _quiet_fd2():
 def _cpu_memory_events(fn) -> list:
     "`(time_ns, bytes)` of every allocation (+) and free (-) through PyTorch's CPU allocator while `fn()` runs."
     from torch.profiler import profile, ProfilerActivity
-    with _quiet_fd2(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof: fn()
+    with quiet_stderr(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof: fn()
     return sorted((e.start_ns(), e.nbytes()) for e in prof.profiler.kineto_results.events() if e.name() == '[memory]')
 
 # %% ../nbs/00a_testing.ipynb #7315b83e
