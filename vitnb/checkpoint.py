@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/checkpoint.html.md"""
 
 # %% ../nbs/11a_checkpoint.ipynb #7f333f0d
 from __future__ import annotations
-import math, os, random, tempfile
+import math, os, random, re, tempfile, time
 from pathlib import Path
 import torch
 from torch import nn
@@ -15,16 +15,25 @@ from fastai.callback.core import Callback, CancelBatchException
 from .core import create_model
 
 # %% auto #0
-__all__ = ['CKPT_KEYS', 'save_checkpoint', 'load_checkpoint', 'load_weights', 'model_from_checkpoint', 'rng_state',
-           'set_rng_state', 'Checkpointer', 'NonFiniteLossError', 'NonFiniteGuard', 'best_of']
+__all__ = ['CKPT_KEYS', 'save_checkpoint', 'load_checkpoint', 'load_weights', 'nonfinite_keys', 'checkpoint_config',
+           'check_finite', 'model_from_checkpoint', 'clean_orphans', 'rng_state', 'set_rng_state', 'Checkpointer',
+           'NonFiniteLossError', 'NonFiniteGuard', 'best_of']
 
 # %% ../nbs/11a_checkpoint.ipynb #5cc89380
 CKPT_KEYS = ('epoch', 'model_state_dict', 'optimizer_state_dict', 'scaler_state_dict', 'best_acc1', 'config')
 
+def _fsync_dir(d):
+    "Flush directory `d`'s entries to disk (a rename is durable only then); a no-op where a directory cannot be opened."
+    try: fd = os.open(d, os.O_RDONLY)
+    except OSError: return
+    try: os.fsync(fd)
+    except OSError: pass
+    finally: os.close(fd)
+
 def save_checkpoint(ckpt:dict, path) -> Path:
-    "Write `ckpt` to `path` atomically (temporary file in the same directory, fsync, rename)."
+    "Write `ckpt` to `path` atomically (temporary file in the same directory, fsync, rename, directory fsync)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.{os.getpid()}.', suffix='.tmp', dir=path.parent)
     try:
         with os.fdopen(fd, 'wb') as f:
             torch.save(ckpt, f); f.flush(); os.fsync(f.fileno())
@@ -32,6 +41,7 @@ def save_checkpoint(ckpt:dict, path) -> Path:
     except BaseException:
         if os.path.exists(tmp): os.remove(tmp)
         raise
+    _fsync_dir(path.parent)
     return path
 
 # %% ../nbs/11a_checkpoint.ipynb #60ddcbd0
@@ -63,10 +73,57 @@ def load_weights(model:nn.Module, state_dict:dict, source='checkpoint') -> nn.Mo
     model.load_state_dict(state_dict)
     return model
 
-def model_from_checkpoint(ckpt:dict) -> nn.Module:
-    "Rebuild the model a checkpoint was saved from and load its weights."
-    cfg = ckpt['config']
-    return load_weights(create_model(cfg['model'], **cfg['model_kwargs']), ckpt['model_state_dict'], f"checkpoint of {cfg['model']}")
+def nonfinite_keys(state_dict:dict) -> list:
+    "Names of the floating-point tensors in `state_dict` that hold a NaN or an infinity."
+    return [k for k, v in state_dict.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
+
+def checkpoint_config(ckpt:dict, source='checkpoint') -> dict:
+    "The checkpoint's config, checked: it must name a `model` and its `model_kwargs` (a `ValueError` says what is missing)."
+    cfg = ckpt.get('config')
+    if not isinstance(cfg, dict): raise ValueError(f"{source} has no config dict (got {type(cfg).__name__}): it cannot say which model to rebuild")
+    if missing := [k for k in ('model', 'model_kwargs') if k not in cfg]:
+        raise ValueError(f"{source}'s config lacks {missing}: a vitnb checkpoint's config names the registered `model` and its "
+                         f"`model_kwargs` (the constructor arguments), e.g. {{'model': 'mini_vit', 'model_kwargs': {{'num_classes': 10}}}}")
+    if not isinstance(cfg['model'], str) or not isinstance(cfg['model_kwargs'], dict):
+        raise ValueError(f"{source}'s config must have a model name (str) and model_kwargs (dict), got "
+                         f"{type(cfg['model']).__name__} and {type(cfg['model_kwargs']).__name__}")
+    return cfg
+
+def check_finite(ckpt:dict, source='checkpoint'):
+    "A `ValueError` if any weight of `ckpt` is NaN or infinite (a diverged run), naming how many and one of them."
+    if bad := nonfinite_keys(ckpt['model_state_dict']):
+        raise ValueError(f"{source} holds non-finite weights ({len(bad)} of {len(ckpt['model_state_dict'])} tensors, e.g. {bad[0]}): "
+                         "the run that wrote it diverged; use an earlier checkpoint of the run")
+
+def model_from_checkpoint(ckpt:dict, source=None) -> nn.Module:
+    "Rebuild the model a checkpoint was saved from and load its weights (refused if any weight is NaN or infinite)."
+    cfg = checkpoint_config(ckpt, source or 'the checkpoint')
+    source = source or f"checkpoint of {cfg['model']}"
+    check_finite(ckpt, source)
+    return load_weights(create_model(cfg['model'], **cfg['model_kwargs']), ckpt['model_state_dict'], source)
+
+# %% ../nbs/11a_checkpoint.ipynb #d1e1d121
+_TMP_NAME = re.compile(r'^\..+\.(\d+)\.[^.]+\.tmp$')           # .<name>.<pid>.<random>.tmp
+
+def _writer_alive(f:Path) -> bool:
+    "Whether the process that is writing temporary file `f` still runs (by the pid in its name)."
+    m = _TMP_NAME.match(f.name)
+    if m is None: return False                                    # not written by save_checkpoint as it is now
+    pid = int(m[1])
+    if pid == os.getpid(): return True
+    if os.name != 'posix': return time.time() - f.stat().st_mtime < 3600   # no signal 0 on Windows: trust an hour
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except OSError: pass                                          # exists, owned by someone else
+    return True
+
+def clean_orphans(d) -> list:
+    "Remove the temporary checkpoint files in `d` left by writers that no longer run (a killed run); their names."
+    d, removed = Path(d), []
+    if not d.is_dir(): return removed
+    for f in sorted(d.glob('.*.tmp')):
+        if f.is_file() and not _writer_alive(f): f.unlink(missing_ok=True); removed.append(f.name)
+    return removed
 
 # %% ../nbs/11a_checkpoint.ipynb #2dd774ee
 def rng_state(dls=None) -> dict:
@@ -83,8 +140,13 @@ def set_rng_state(st:dict, dls=None):
     if dls is not None and 'train_dl' in st: dls.train.rng.setstate(st['train_dl'])
 
 # %% ../nbs/11a_checkpoint.ipynb #51a50e34
+def _with_classes(config:dict, dls) -> dict:
+    "`config`, with the dataset's class names (from `dls.info`) added when it does not record them."
+    classes = getattr(getattr(dls, 'info', None), 'classes', None)
+    return {**config, 'classes': list(classes)} if config is not None and classes and 'classes' not in config else config
+
 class Checkpointer(Callback):
-    "Atomically save `last.pth` each epoch, `best.pth` when `monitor` improves (`mode` 'max' or 'min'), `epoch_N.pth` every `save_freq`."
+    "Atomically save `best.pth` when `monitor` improves (`mode` 'max' or 'min'), `last.pth` each epoch, `epoch_N.pth` every `save_freq`."
     order = 60
     def __init__(self, run_dir, config:dict, save_freq:int=0, monitor:str='accuracy', mode:str='max', best:float=None, history=None):
         if mode not in ('max', 'min'): raise ValueError(f"mode must be 'max' or 'min', got {mode!r}")
@@ -94,6 +156,12 @@ class Checkpointer(Callback):
 
     def improved(self, value:float) -> bool: return value > self.best if self.mode == 'max' else value < self.best
 
+    @property
+    def best_path(self) -> Path|None:
+        "`run_dir/best.pth` if it exists, else None (no epoch has been saved as the best yet)."
+        p = self.run_dir/'best.pth'
+        return p if p.exists() else None
+
 # %% ../nbs/11a_checkpoint.ipynb #fa4fd154
 @patch
 def state(self:Checkpointer, epoch:int) -> dict:
@@ -102,47 +170,94 @@ def state(self:Checkpointer, epoch:int) -> dict:
     return dict(epoch=epoch, model_state_dict=self.model.state_dict(), optimizer_state_dict=self.opt.state_dict(),
                 scaler_state_dict=scaler.state_dict() if scaler is not None else None,
                 best_acc1=self.best if self.monitor == 'accuracy' else None, monitor=self.monitor, mode=self.mode,
-                best=self.best, config=self.config, rng_state=rng_state(self.dls), history=self.history,
+                best=self.best, config=_with_classes(self.config, self.dls), rng_state=rng_state(self.dls), history=self.history,
                 metric_names=list(self.recorder.metric_names[1:-1]))
+
+@patch
+def before_fit(self:Checkpointer):
+    if removed := clean_orphans(self.run_dir):
+        print(f"removed {len(removed)} unfinished checkpoint write(s) left by a killed run in {self.run_dir}: {', '.join(removed)}")
 
 @patch
 def after_epoch(self:Checkpointer):
     row = self.recorder.values[-1] if self.recorder.values else []
     if not row: return                                     # an epoch skipped while resuming
+    if bad := nonfinite_keys(self.model.state_dict()):
+        raise NonFiniteLossError(f"the weights are not finite after epoch {self.epoch} ({len(bad)} tensors, e.g. {bad[0]}): not saved; "
+                                 f"the checkpoints in {self.run_dir} keep the last finite weights")
     self.history.append([float(v) for v in row])
     value = float(row[self.recorder.metric_names[1:].index(self.monitor)])
-    is_best = self.improved(value)
+    is_best = self.improved(value)                         # a NaN metric is never an improvement
     if is_best: self.best = value
     ck = self.state(self.epoch)
+    if is_best: save_checkpoint(ck, self.run_dir/'best.pth')   # first: a last.pth never records a best that is not on disk
     save_checkpoint(ck, self.run_dir/'last.pth')
-    if is_best: save_checkpoint(ck, self.run_dir/'best.pth')
     if self.save_freq and (self.epoch + 1) % self.save_freq == 0: save_checkpoint(ck, self.run_dir/f'epoch_{self.epoch + 1}.pth')
 
 # %% ../nbs/11a_checkpoint.ipynb #d796d4c8
-class NonFiniteLossError(RuntimeError): "Training produced a NaN or infinite loss."
+class NonFiniteLossError(RuntimeError): "Training produced a NaN or infinite loss, gradient or weight."
 
 class NonFiniteGuard(Callback):
-    "On a non-finite loss: emergency checkpoint + `NonFiniteLossError` naming epoch and iteration, or skip the batch."
+    "Stop on a non-finite loss or gradient (emergency checkpoint of the last finite weights), or with `skip` drop the batch (up to `max_skipped` of an epoch)."
     order = 11                                                 # after the precision callbacks have closed autocast
-    def __init__(self, run_dir=None, config:dict=None, skip:bool=False):
+    def __init__(self, run_dir=None, config:dict=None, skip:bool=False, max_skipped:float=0.5):
         self.run_dir, self.config, self.skip, self.skipped = Path(run_dir) if run_dir else None, config, skip, 0
+        self.max_skipped = max_skipped                         # with `skip`: the fraction of an epoch's batches that may be skipped
+
+    def keep(self, when:str):
+        "Remember the current weights (a copy on the CPU) as the last finite ones, with the global step and `when`."
+        self.finite = ({k: v.detach().to('cpu', copy=True) for k, v in self.model.state_dict().items()}, self.train_iter, when)
+
+    def before_fit(self): self.skipped = 0; self.keep('the start of training')
+    def before_train(self): self.epoch_skipped = 0
 
     def after_loss(self):
-        if not self.training or torch.isfinite(self.loss).all(): return
-        where = f"epoch {self.epoch}, iteration {self.iter} of {self.n_iter} (global step {self.train_iter})"
-        if self.skip:
-            self.skipped += 1
-            self.learn.yb = ()                                 # keep the NaN out of the Recorder's running loss
-            raise CancelBatchException()
-        path = None
-        if self.run_dir is not None:
-            path = self.run_dir/f'emergency_epoch{self.epoch}_iter{self.iter}.pth'
-            save_checkpoint(dict(epoch=self.epoch, model_state_dict=self.model.state_dict(),
-                                 optimizer_state_dict=self.opt.state_dict(), scaler_state_dict=None, best_acc1=-1.,
-                                 config=self.config, rng_state=rng_state(self.dls)), path)
-        raise NonFiniteLossError(f"non-finite loss ({self.loss.item()}) at {where}"
-                                 + (f"; weights before this step saved to {path}" if path else '')
-                                 + ": lower the learning rate, enable gradient clipping, or pass skip_nonfinite=True")
+        if self.training and not torch.isfinite(self.loss).all(): self.stop(f"non-finite loss ({self.loss.item()})")
+
+    def after_backward(self):                                  # before the optimizer step: a NaN gradient never reaches the weights
+        scaler = getattr(self.learn, 'scaler', None)
+        if scaler is not None and scaler.is_enabled(): return  # fp16: the GradScaler skips such steps itself
+        grads = [p.grad.detach() for p in self.model.parameters() if p.grad is not None]
+        if grads and not torch.isfinite(torch.stack([g.abs().amax() for g in grads]).amax()):
+            self.stop(f"non-finite gradient (loss {self.loss.item():.4g})")
+
+# %% ../nbs/11a_checkpoint.ipynb #1a6caa08
+@patch
+def emergency(self:NonFiniteGuard) -> str:
+    "Save the last finite weights (the current ones if finite, else the copy kept at the last epoch end); where, in words."
+    sd = self.model.state_dict()
+    if not nonfinite_keys(sd): weights, step, when, opt = sd, self.train_iter, f"epoch {self.epoch}, iteration {self.iter}", self.opt.state_dict()
+    else: (weights, step, when), opt = self.finite, None  # the optimizer state is of the current, broken weights
+    if nonfinite_keys(weights): return "no finite weights to save (they were not finite when training started)"
+    if self.run_dir is None: return f"the last finite weights are those after global step {step} ({when}); pass run_dir to save them"
+    path = self.run_dir/f'emergency_epoch{self.epoch}_iter{self.iter}.pth'
+    save_checkpoint(dict(epoch=self.epoch, model_state_dict=weights, optimizer_state_dict=opt, scaler_state_dict=None, best_acc1=-1.,
+                         config=_with_classes(self.config, self.dls), rng_state=rng_state(self.dls), weights_step=step,
+                         weights_when=when, emergency=True), path)
+    return f"the last finite weights (after global step {step}: {when}) saved to {path}"
+
+@patch
+def stop(self:NonFiniteGuard, what:str):
+    "Skip this batch (`skip`), or save the last finite weights and raise `NonFiniteLossError`."
+    if self.skip:
+        self.skipped += 1; self.epoch_skipped += 1
+        self.opt.zero_grad()                                   # none of this batch's gradient reaches a later step
+        self.learn.yb = ()                                     # keep the NaN out of the Recorder's running loss
+        raise CancelBatchException()
+    where = f"epoch {self.epoch}, iteration {self.iter} of {self.n_iter} (global step {self.train_iter})"
+    raise NonFiniteLossError(f"{what} at {where}; {self.emergency()}: lower the learning rate, enable gradient clipping, "
+                             "or pass skip_nonfinite=True")
+
+@patch
+def after_train(self:NonFiniteGuard):
+    if bad := nonfinite_keys(self.model.state_dict()):
+        raise NonFiniteLossError(f"the weights became non-finite in epoch {self.epoch} ({len(bad)} tensors, e.g. {bad[0]}; "
+                                 f"{self.skipped} batch(es) skipped so far); {self.emergency()}")
+    if self.epoch_skipped > self.max_skipped * self.n_iter:
+        raise NonFiniteLossError(f"{self.epoch_skipped} of {self.n_iter} batches of epoch {self.epoch} had a non-finite loss or gradient "
+                                 f"and were skipped (more than {self.max_skipped:.0%}): the run is diverging; {self.emergency()}: "
+                                 "lower the learning rate or enable gradient clipping")
+    self.keep(f"the end of epoch {self.epoch}")
 
 # %% ../nbs/11a_checkpoint.ipynb #6f8fc1a7
 def best_of(ckpt:dict):

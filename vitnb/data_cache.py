@@ -6,7 +6,8 @@ Docs: https://vitnb.github.io/vitnb/data_cache.html.md"""
 
 # %% ../nbs/10a_data_cache.ipynb #86c48382
 from __future__ import annotations
-import hashlib, json, os, shutil, tempfile
+import hashlib, json, os, shutil, tempfile, warnings
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
@@ -17,11 +18,11 @@ from torchvision.transforms import v2
 from .data import normalize_stats
 
 # %% auto #0
-__all__ = ['CACHE_VERSION', 'STATS_MAX', 'IMAGE_EXTS', 'cache_root', 'fingerprint', 'cache_folder', 'cached_arrays', 'load_image',
-           'decode_images', 'decode_split', 'probe_images']
+__all__ = ['CACHE_VERSION', 'STATS_MAX', 'ARRAY_NAMES', 'IMAGE_EXTS', 'cache_root', 'fingerprint', 'cache_folder',
+           'cached_arrays', 'read_image', 'fit_size', 'load_image', 'decode_images', 'decode_split', 'probe_images']
 
 # %% ../nbs/10a_data_cache.ipynb #af0e35b9
-CACHE_VERSION = 1
+CACHE_VERSION = 2      # 2: channels and size decided by the whole dataset, conversions recorded
 STATS_MAX = 50_000      # images used for a dataset's mean/std (all of them for CIFAR; 1 in 25 for ImageNet)
 
 def cache_root(cache_dir=None) -> Path:
@@ -38,67 +39,99 @@ def fingerprint(files) -> str:
     return h.hexdigest()
 
 # %% ../nbs/10a_data_cache.ipynb #ed112db8
+ARRAY_NAMES = ('x_train', 'y_train', 'x_valid', 'y_valid')
+
 def cache_folder(key:dict, cache_dir=None) -> Path:
     "The cache folder of `key`: `<cache root>/<name>-<hash of key>`."
     return cache_root(cache_dir)/f"{key.get('name', 'data')}-{hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]}"
 
+def _read_cache(folder:Path) -> tuple:
+    "`(arrays, meta)` of a complete cache folder; an error if a file is missing, truncated or inconsistent."
+    meta = json.loads((folder/'meta.json').read_text())
+    arrays = {k: np.load(folder/f'{k}.npy', mmap_mode='c') for k in ARRAY_NAMES}     # a short file: "mmap length is greater..."
+    for s in ('train', 'valid'):
+        if len(arrays[f'x_{s}']) != len(arrays[f'y_{s}']):
+            raise ValueError(f"x_{s}.npy holds {len(arrays[f'x_{s}'])} images but y_{s}.npy {len(arrays[f'y_{s}'])} labels")
+    return arrays, meta
+
+def _build_cache(key:dict, build:Callable, final:Path):
+    "Build the cache folder `final` in a temporary folder beside it, then rename it into place."
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{final.name}.', suffix='.tmp', dir=final.parent))
+    try:
+        meta = build(tmp)
+        xt = np.load(tmp/'x_train.npy', mmap_mode='c')                           # statistics of the training split,
+        meta['mean'], meta['std'] = map(torch.Tensor.tolist, normalize_stats(xt[::max(1, len(xt) // STATS_MAX)]))   # evenly strided beyond STATS_MAX
+        meta['key'] = key
+        (tmp/'meta.json').write_text(json.dumps(meta))
+        try: os.rename(tmp, final)                                               # atomic: all or nothing
+        except OSError:                                                          # another process finished first
+            if not (final/'meta.json').exists(): raise
+            shutil.rmtree(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True); raise
+
 def cached_arrays(key:dict, build:Callable, cache_dir=None) -> tuple:
     "`(arrays, meta, folder)`: the arrays `build(dir)` writes, built once per `key` and memory-mapped afterwards."
-    final = cache_folder(key, cache_dir); root, name = final.parent, final.name
+    final = cache_folder(key, cache_dir)
     if final.exists() and not (final/'meta.json').exists(): shutil.rmtree(final)     # not ours: never renamed half-built
-    if not final.exists():
-        tmp = Path(tempfile.mkdtemp(prefix=f'.{name}.', suffix='.tmp', dir=root))
-        try:
-            meta = build(tmp)
-            xt = np.load(tmp/'x_train.npy', mmap_mode='c')                           # statistics of the training split,
-            meta['mean'], meta['std'] = map(torch.Tensor.tolist, normalize_stats(xt[::max(1, len(xt) // STATS_MAX)]))   # evenly strided beyond STATS_MAX
-            meta['key'] = key
-            (tmp/'meta.json').write_text(json.dumps(meta))
-            try: os.rename(tmp, final)                                               # atomic: all or nothing
-            except OSError:                                                          # another process finished first
-                if not (final/'meta.json').exists(): raise
-                shutil.rmtree(tmp)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True); raise
-    meta = json.loads((final/'meta.json').read_text())
-    arrays = {k: np.load(final/f'{k}.npy', mmap_mode='c') for k in ('x_train', 'y_train', 'x_valid', 'y_valid')}
-    return arrays, meta, final
+    if final.exists():
+        try: return (*_read_cache(final), final)
+        except (OSError, ValueError, EOFError) as e:                                 # EOFError: an empty .npy
+            warnings.warn(f"The cache {final} is damaged ({type(e).__name__}: {str(e)[:200]}): removing it and decoding again")
+            shutil.rmtree(final, ignore_errors=True)
+    _build_cache(key, build, final)
+    return (*_read_cache(final), final)
 
 # %% ../nbs/10a_data_cache.ipynb #f010ba63
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.gif', '.webp')
 
+def read_image(path, mode=ImageReadMode.RGB) -> tuple:
+    "`(image, converted)`: file `path` as `(C, H, W)` uint8 in `mode`; `converted` is True when the file had other channels."
+    img = decode_image(str(path), mode=ImageReadMode.UNCHANGED, apply_exif_orientation=True)
+    converted = img.shape[0] != (1 if mode == ImageReadMode.GRAY else 3)
+    if converted: img = decode_image(str(path), mode=mode, apply_exif_orientation=True)   # the decoder's own conversion
+    if img.dtype != torch.uint8: img = v2.functional.to_dtype(img, torch.uint8, scale=True)   # 16-bit PNG
+    return img, converted
+
+def fit_size(img:torch.Tensor, size:int|None) -> torch.Tensor:
+    "`img` with its short side resized to `size` and the centre cropped to `size`x`size` (unchanged without `size`)."
+    if size is None or tuple(img.shape[-2:]) == (size, size): return img
+    return v2.functional.center_crop(v2.functional.resize(img, size, antialias=True), [size, size])
+
 def load_image(path, size:int|None=None, mode=ImageReadMode.RGB) -> torch.Tensor:
     "Decode image file `path` to `(C, H, W)` uint8 in `mode`; with `size`, resize the short side and centre-crop to `size`x`size`."
-    img = decode_image(str(path), mode=mode, apply_exif_orientation=True)
-    if size is not None and tuple(img.shape[-2:]) != (size, size):
-        img = v2.functional.center_crop(v2.functional.resize(img, size, antialias=True), [size, size])
-    return img
+    return fit_size(read_image(path, mode)[0], size)
 
-def decode_images(files, out, size:int, mode=ImageReadMode.RGB, skip_bad:bool=False, workers:int|None=None) -> list:
-    "Decode `files` into `out (N, C, size, size)` uint8 with threads; the indices of unreadable files (with `skip_bad`, else an error)."
+def decode_images(files, out, size:int, mode=ImageReadMode.RGB, skip_bad:bool=False, workers:int|None=None) -> dict:
+    "Decode `files` into `out (N, C, size, size)` uint8 with threads: `bad` (indices of unreadable files, with `skip_bad`), `channels` and `resized` (indices converted)."
     def run(idxs):
-        bad = []
+        r = dict(bad=[], channels=[], resized=[])
         for i in idxs:
-            try: out[i] = load_image(files[i], size, mode).numpy()
+            try: img, conv = read_image(files[i], mode)
             except Exception as e:
                 if not skip_bad: raise ValueError(f"Cannot read image {files[i]}: {str(e)[:200]}. Fix or remove the file, "
                                                   "or pass skip_bad=True (--skip-bad) to skip unreadable images.") from e
-                bad.append(i)
-        return bad
+                r['bad'].append(i); continue
+            if conv: r['channels'].append(i)
+            if tuple(img.shape[-2:]) != (size, size): r['resized'].append(i)
+            out[i] = fit_size(img, size).numpy()
+        return r
     chunks = np.array_split(np.arange(len(files)), max(1, len(files) // 256))
     with ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1)) as ex:
         futs = [ex.submit(run, c) for c in chunks]
-        try: return sorted(i for f in futs for i in f.result())
+        try: parts = [f.result() for f in futs]
         except BaseException:
             for f in futs: f.cancel()
             raise
+    return {k: sorted(i for p in parts for i in p[k]) for k in ('bad', 'channels', 'resized')}
 
 # %% ../nbs/10a_data_cache.ipynb #59eebaf3
-def decode_split(out:Path, split:str, files, labels, size:int, mode=ImageReadMode.RGB, skip_bad:bool=False) -> list:
-    "Decode `files` into `out/x_{split}.npy` (uint8 `(N, C, size, size)`), labels into `out/y_{split}.npy`; the skipped files."
+def decode_split(out:Path, split:str, files, labels, size:int, mode=ImageReadMode.RGB, skip_bad:bool=False) -> dict:
+    "Decode `files` into `out/x_{split}.npy` (uint8 `(N, C, size, size)`), labels into `out/y_{split}.npy`: the files skipped, converted and resized."
     shape = (len(files), 1 if mode == ImageReadMode.GRAY else 3, size, size)
     x = np.lib.format.open_memmap(out/f'x_{split}.npy', mode='w+', dtype=np.uint8, shape=shape)
-    bad = decode_images(files, x, size, mode, skip_bad)
+    r = decode_images(files, x, size, mode, skip_bad)
+    bad = r['bad']
     keep = np.setdiff1d(np.arange(len(files)), bad)
     if bad:                                                                  # squeeze out the holes, chunk by chunk
         xk = np.lib.format.open_memmap(out/f'x_{split}.keep.npy', mode='w+', dtype=np.uint8, shape=(len(keep), *shape[1:]))
@@ -106,13 +139,26 @@ def decode_split(out:Path, split:str, files, labels, size:int, mode=ImageReadMod
         xk.flush(); del x, xk; os.replace(out/f'x_{split}.keep.npy', out/f'x_{split}.npy')
     else: x.flush(); del x
     np.save(out/f'y_{split}.npy', np.asarray(labels, dtype=np.int64)[keep])
-    return [str(files[i]) for i in bad]
+    return {k: [str(files[i]) for i in idxs] for k, idxs in r.items()}
 
 # %% ../nbs/10a_data_cache.ipynb #e2d37606
-def probe_images(files) -> tuple:
-    "Read mode (grey-scale or RGB) and short side of the first readable image among `files`."
-    for f in files[:50]:
-        try: img = decode_image(str(f), mode=ImageReadMode.UNCHANGED)
-        except Exception: continue
-        return (ImageReadMode.GRAY if img.shape[0] in (1, 2) else ImageReadMode.RGB), min(img.shape[-2:])
-    raise ValueError(f"Cannot read any of the first {min(len(files), 50)} images, e.g. {files[0]}")
+_GREY_MODES = {'1', 'L', 'LA', 'La', 'I', 'I;16', 'I;16B', 'I;16L', 'I;16N', 'F'}     # PIL's grey-scale modes
+
+def _image_header(f) -> tuple|None:
+    "`(grey, (h, w))` of image file `f` from its header (decoded only if PIL cannot read it); None if unreadable."
+    from PIL import Image
+    try:
+        with Image.open(f) as im: return im.mode in _GREY_MODES, im.size[::-1]
+    except Exception: pass
+    try: img = decode_image(str(f), mode=ImageReadMode.UNCHANGED)
+    except Exception: return None
+    return img.shape[0] in (1, 2), tuple(img.shape[-2:])
+
+def probe_images(files, n:int=1000) -> tuple:
+    "Read mode (grey-scale or RGB) and short side of the size most common among up to `n` evenly spaced `files`."
+    idx = np.unique(np.linspace(0, len(files) - 1, min(n, len(files))).round().astype(int)) if len(files) else []
+    heads = [h for i in idx if (h := _image_header(files[i])) is not None]
+    if not heads: raise ValueError(f"Cannot read any of {len(idx)} images sampled from {len(files)}, e.g. {files[0] if files else None}")
+    grey, sizes = Counter(g for g, _ in heads), Counter(s for _, s in heads)
+    h, w = max(sizes, key=lambda s: (sizes[s], s[0] * s[1]))                        # ties: the larger size
+    return (ImageReadMode.GRAY if grey[True] > grey[False] else ImageReadMode.RGB), min(h, w)     # ties: colour

@@ -92,13 +92,29 @@ def _cached_dls(name:str, path, key:dict, build:Callable, opts:DataOptions) -> D
     info = DatasetInfo(name, img_size=meta['stored_size'], in_chans=meta['in_chans'], num_classes=len(meta['classes']),
                        classes=meta['classes'], stored_size=meta['stored_size'], n_skipped=len(skipped),
                        path=str(path), cache=str(folder))
+    info.converted = meta.get('converted', {})           # images whose channels or size differed from the dataset's
     t = {k: torch.from_numpy(a) for k, a in arrays.items()}
     return tensor_dls(t['x_train'], t['y_train'], t['x_valid'], t['y_valid'], info, opts, stats=(meta['mean'], meta['std']))
 
 # %% ../nbs/10b_datasets.ipynb #bcf8f0cc
+def _check_classes(name:str, path, labels, classes:list):
+    "An error unless at least two classes have training images (a one-class 'classifier' is always right)."
+    found = sorted({classes[l] for l in labels})
+    if len(found) < 2:
+        raise ValueError(f"{name}: {path} has {len(found)} class(es) with training images {found} (class folders: {list(classes)[:10]}): "
+                         "classification needs at least 2 classes, one folder of images per class")
+
+def _conversion_report(name:str, conv:dict, n:int) -> str:
+    "One line saying how many of `n` images were converted to the dataset's channels and size ('' if none)."
+    (ch, h, w), ex = conv['to'], conv['examples']
+    parts = ([f"{conv['channels']} of {n} converted to {'grey-scale' if ch == 1 else 'RGB'} (e.g. {ex['channels'][0]})"] if conv['channels'] else []) + \
+            ([f"{conv['resized']} of {n} resized to {h}x{w} (short side, centre crop; e.g. {ex['resized'][0]})"] if conv['resized'] else [])
+    return f"{name}: images {' and '.join(parts)}" if parts else ''
+
 def files_dls(name:str, path, train:tuple, valid:tuple, classes:list, opts:DataOptions, size:int|None=None) -> DataLoaders:
     "Cached `DataLoaders` of image files, `train`/`valid` = `(files, labels)`, decoded once at `size` (default: see above)."
     if not train[0]: raise FileNotFoundError(f"{name}: no images ({'/'.join(IMAGE_EXTS)}) found under {path}")
+    _check_classes(name, path, train[1], classes)
     base = dict(name=name, path=str(Path(path).resolve()), files=fingerprint([*train[0], *valid[0]]), version=CACHE_VERSION)
     if size is not None: key = {**base, 'size': size}
     else:                                         # native size if small; look in the cache before decoding anything
@@ -107,12 +123,15 @@ def files_dls(name:str, path, train:tuple, valid:tuple, classes:list, opts:DataO
         key = key or (native if probe_images(train[0])[1] <= MAX_NATIVE else sized)
     def build(out):
         mode, short = probe_images(train[0])
-        stored = short if key['size'] == 'native' else key['size']
+        stored, chans = int(short if key['size'] == 'native' else key['size']), 1 if mode == ImageReadMode.GRAY else 3
         n = len(train[0]) + len(valid[0])
         if n > 10_000: print(f"{name}: decoding {n:,} images at {stored}x{stored} into {out.parent} (first use only)")
-        skipped = [f for split, (fs, ls) in (('train', train), ('valid', valid))
-                   for f in decode_split(out, split, fs, ls, stored, mode, opts.skip_bad)]
-        return dict(classes=list(classes), in_chans=1 if mode == ImageReadMode.GRAY else 3, stored_size=int(stored), skipped=skipped)
+        rs = [decode_split(out, split, fs, ls, stored, mode, opts.skip_bad) for split, (fs, ls) in (('train', train), ('valid', valid))]
+        done = {k: [f for r in rs for f in r[k]] for k in ('bad', 'channels', 'resized')}
+        conv = dict(channels=len(done['channels']), resized=len(done['resized']), to=[chans, stored, stored],
+                    examples={k: done[k][:5] for k in ('channels', 'resized')})
+        if line := _conversion_report(name, conv, n): print(line)
+        return dict(classes=list(classes), in_chans=chans, stored_size=stored, skipped=done['bad'], converted=conv)
     return _cached_dls(name, path, key, build, opts)
 
 # %% ../nbs/10b_datasets.ipynb #b445d003
@@ -239,6 +258,7 @@ def folder_dls(opts:DataOptions) -> DataLoaders:
     if split := folder_splits(root): return _folder_dls('folder', root, *split, opts)
     files, labels, classes = class_folders(root)
     if not files: raise _missing('folder', root, expected)
+    _check_classes('folder', root, labels, classes)                   # before the split, whose error would say less
     from sklearn.model_selection import train_test_split
     try: tr, va = train_test_split(np.arange(len(files)), test_size=0.2, stratify=labels, random_state=0)
     except ValueError as e: raise ValueError(f"Cannot split {root} 80/20 per class ({e}): give each class at least 5 images, "

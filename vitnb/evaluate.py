@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/evaluate.html.md"""
 
 # %% ../nbs/12_evaluate.ipynb #66bfb280
 from __future__ import annotations
-import json, sys, time
+import hashlib, json, sys, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -15,12 +15,12 @@ from fastai.learner import Learner
 from fastai.losses import CrossEntropyLossFlat
 from .core import default_device, resolve_precision, autocast
 from .data import get_dls
-from .checkpoint import load_checkpoint, model_from_checkpoint
+from .checkpoint import load_checkpoint, checkpoint_config, check_finite, model_from_checkpoint
 from .train import precision_callbacks
 
 # %% auto #0
-__all__ = ['inference_throughput', 'evaluate_checkpoint', 'plot_confusion', 'vitnb_eval', 'run_record', 'save_run_record',
-           'results_table']
+__all__ = ['inference_throughput', 'check_eval_options', 'check_classes', 'evaluate_checkpoint', 'plot_confusion', 'eval_outputs',
+           'vitnb_eval', 'run_record', 'save_run_record', 'results_table']
 
 # %% ../nbs/12_evaluate.ipynb #7b2c7130
 def inference_throughput(model, x:torch.Tensor, precision:str='fp32', reps:int=5) -> float:
@@ -37,11 +37,31 @@ def inference_throughput(model, x:torch.Tensor, precision:str='fp32', reps:int=5
     return len(x) / sorted(times)[len(times) // 2]
 
 # %% ../nbs/12_evaluate.ipynb #a68c4eb7
+def check_eval_options(bs, precision:str, device) -> tuple:
+    "`(device, precision)` to evaluate with; a `ValueError` naming a batch size below 1, an unknown precision or an unusable device."
+    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1: raise ValueError(f"batch size must be an integer >= 1, got {bs!r}")
+    try: dev = default_device(device)
+    except (RuntimeError, TypeError): raise ValueError(f"Unknown device {device!r}: expected cpu, cuda or cuda:N") from None
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {device!r}: no CUDA GPU is available here (use cpu)")
+    return dev, resolve_precision(precision, dev)
+
+def check_classes(ckpt_classes, data_classes, dataset:str):
+    "An error if the class names recorded with a checkpoint differ from the dataset's (same count, other names or order)."
+    if not ckpt_classes or not data_classes or list(ckpt_classes) == list(data_classes): return
+    diff = [(i, a, b) for i, (a, b) in enumerate(zip(ckpt_classes, data_classes)) if a != b]
+    raise ValueError(f"the class names of dataset {dataset!r} differ from the checkpoint's at {len(diff)} of {len(ckpt_classes)} labels, e.g. label "
+                     f"{diff[0][0]} is {diff[0][1]!r} in the checkpoint but {diff[0][2]!r} in the dataset: its labels would be shifted. "
+                     "Evaluate on a dataset with the class folders the model was trained on")
+
+# %% ../nbs/12_evaluate.ipynb #3bccc3ea
 def evaluate_checkpoint(checkpoint, dataset:str=None, bs:int=256, precision:str='auto', device=None, data_path=None) -> dict:
     "Loss, top-1, top-5, per-class accuracy, confusion matrix and images/s of a checkpoint on a validation split."
+    dev, prec = check_eval_options(bs, precision, device)
     ckpt = load_checkpoint(checkpoint)
-    cfg, dev = ckpt['config'], default_device(device)
-    dataset = dataset or cfg['dataset']
+    cfg = checkpoint_config(ckpt, str(checkpoint))
+    dataset = dataset or cfg.get('dataset')
+    if dataset is None: raise ValueError(f"{checkpoint}'s config does not say which dataset it was trained on: pass the dataset to evaluate on")
+    check_finite(ckpt, str(checkpoint))
     data_kw = {k: v for k, v in cfg.get('data_kwargs', {}).items() if k in ('img_size', 'data_path', 'cache_dir')}
     if data_path: data_kw['data_path'] = data_path
     dls = get_dls(dataset, bs=bs, device=dev, **data_kw)
@@ -50,8 +70,8 @@ def evaluate_checkpoint(checkpoint, dataset:str=None, bs:int=256, precision:str=
     bad = {k: (kw.get(k), v) for k, v in want.items() if kw.get(k) != v}
     if bad: raise ValueError(f"checkpoint {checkpoint} does not fit dataset {dataset!r}: " +
                              ', '.join(f"{k} is {a} in the checkpoint but {b} in the dataset" for k, (a, b) in bad.items()))
-    model = model_from_checkpoint(ckpt).to(dev).eval()
-    prec = resolve_precision(precision, dev)
+    check_classes(cfg.get('classes'), info.classes, dataset)
+    model = model_from_checkpoint(ckpt, str(checkpoint)).to(dev).eval()
     learn = Learner(dls, model, loss_func=CrossEntropyLossFlat(), cbs=precision_callbacks(prec, dev))
     with learn.no_bar(), learn.no_logging(): probs, targs = learn.get_preds(dl=dls.valid)
     probs, targs = probs.float(), targs.long()
@@ -61,8 +81,8 @@ def evaluate_checkpoint(checkpoint, dataset:str=None, bs:int=256, precision:str=
     classes = info.classes or [str(i) for i in range(info.num_classes)]
     per_class = {c: (cm[i, i] / cm[i].sum()).item() if cm[i].sum() else float('nan') for i, c in enumerate(classes)}
     xb = dls.valid.one_batch()[0]
-    return dict(checkpoint=str(checkpoint), dataset=dataset, model=cfg['model'], epoch=ckpt['epoch'], n=len(targs),
-                precision=prec, loss=F.cross_entropy(probs.clamp_min(1e-12).log(), targs).item(),
+    return dict(checkpoint=str(checkpoint), dataset=dataset, data_path=info.path or None, model=cfg['model'], epoch=ckpt['epoch'],
+                n=len(targs), precision=prec, loss=F.cross_entropy(probs.clamp_min(1e-12).log(), targs).item(),
                 top1=(pred == targs).float().mean().item(), top5=top5 if info.num_classes > 5 else None,
                 per_class_acc=per_class, confusion_matrix=cm.tolist(), classes=classes,
                 images_per_s=inference_throughput(model, xb, prec))
@@ -82,6 +102,12 @@ def plot_confusion(cm, classes, path=None, title=None):
     return fig
 
 # %% ../nbs/12_evaluate.ipynb #800f3261
+def eval_outputs(checkpoint, dataset:str, data_path=None) -> tuple:
+    "`(json, png)` paths the results of evaluating `checkpoint` on `dataset` (read from `data_path`, if any) are written to."
+    ck, tag = Path(checkpoint), dataset
+    if data_path: tag += f"_{Path(data_path).name}_{hashlib.sha1(str(Path(data_path).resolve()).encode()).hexdigest()[:8]}"
+    return ck.with_name(f"{ck.stem}_eval_{tag}.json"), ck.with_name(f"{ck.stem}_confusion_{tag}.png")
+
 @call_parse
 def vitnb_eval(
     checkpoint:str=None,           # Path to a checkpoint written by vitnb_train (e.g. runs/demo/best.pth)
@@ -93,11 +119,12 @@ def vitnb_eval(
 ):
     "Evaluate a vitnb checkpoint: loss, top-1, top-5, per-class accuracy, confusion matrix and images/s."
     if checkpoint is None: sys.exit("vitnb_eval: error: give the checkpoint to evaluate: --checkpoint runs/<run>/best.pth")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        sys.exit(f"vitnb_eval: error: --batch-size must be an integer >= 1, got {batch_size!r}")
     try: r = evaluate_checkpoint(checkpoint, dataset, bs=batch_size, precision=precision, device=device, data_path=data_path)
     except (KeyError, ValueError, FileNotFoundError, IsADirectoryError) as e:
         sys.exit(f"vitnb_eval: error: {e.args[0] if e.args else e}")
-    ck = Path(checkpoint)
-    out_json, out_png = ck.with_name(f"{ck.stem}_eval_{r['dataset']}.json"), ck.with_name(f"{ck.stem}_confusion_{r['dataset']}.png")
+    out_json, out_png = eval_outputs(checkpoint, r['dataset'], r['data_path'])
     out_json.write_text(json.dumps(r, indent=2))
     plot_confusion(r['confusion_matrix'], r['classes'], out_png, title=f"{r['model']} on {r['dataset']}")
     top5 = f"{r['top5']:.4f}" if r['top5'] is not None else 'n/a'
