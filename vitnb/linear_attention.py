@@ -1,4 +1,4 @@
-"""Kernelized linear attention that never forms an N x N matrix, the Ripple and branched (multi-query) linear-attention mixers built on it, Hydra attention as Bolya et al. published it, and four ViTs that differ only in their mixer.
+"""Kernelized linear attention that never forms an N x N matrix, the Ripple and branched (multi-query) linear-attention mixers built on it, Hydra attention as Bolya et al. published it, and ViTs that differ only in their mixer.
 
 Docs: https://vitnb.github.io/vitnb/linear_attention.html.md"""
 
@@ -14,13 +14,13 @@ from fastcore.basics import patch
 from .core import MIXERS, register_model, build_config
 from .embed import to_2tuple, token_grid
 from .attention import Attention, split_heads, merge_heads
-from .vit import ViT, ViTConfig
+from .vit import ViT, MINI_VIT, MIXER_OPTIONS, vit_with_mixer
 
 # %% auto #0
-__all__ = ['LINEAR_VIT', 'relu_features', 'linear_attention', 'LinearAttention', 'linear_mixer', 'ripple_sizes',
-           'RippleAttention', 'ripple_mixer', 'BranchedLinearAttention', 'HydraAttention', 'branched_linear_mixer',
-           'HydraBolya', 'hydra_bolya_mixer', 'vit_with_mixer', 'baseline_vit', 'ripple_vit', 'hydra_vit',
-           'hydra_bolya_vit']
+__all__ = ['RIPPLE_MAX_STAGES', 'LINEAR_VIT', 'relu_features', 'linear_attention', 'LinearAttention', 'linear_mixer',
+           'max_ripple_stages', 'ripple_sizes', 'RippleAttention', 'ripple_mixer', 'BranchedLinearAttention',
+           'HydraAttention', 'branched_linear_mixer', 'HydraBolya', 'hydra_bolya_mixer', 'baseline_vit', 'ripple_vit',
+           'hydra_vit', 'hydra_bolya_vit', 'mini_vit_ripple', 'mini_vit_hydra', 'mini_vit_hydra_bolya']
 
 # %% ../nbs/07_linear_attention.ipynb #d492c557
 def relu_features(x:torch.Tensor) -> torch.Tensor:
@@ -54,29 +54,42 @@ def linear_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:in
     return LinearAttention(dim, num_heads, qkv_bias=qkv_bias, proj_drop=proj_drop)
 
 # %% ../nbs/07_linear_attention.ipynb #da7900f9
-def ripple_sizes(h:int, w:int, stages:int) -> list:
-    "Grid sizes before and after each pooling stage, `[(h, w), (ceil(h/2), ceil(w/2)), ...]`."
+RIPPLE_MAX_STAGES = 3      # the Linear-ViT design's default stage count
+
+def max_ripple_stages(h:int, w:int) -> int:
+    "How many times an `h x w` grid can be halved (a side `s` becomes `ceil(s/2)`) with every side staying >= 2."
+    n = 0
+    while min(h, w) > 2: h, w, n = (h + 1) // 2, (w + 1) // 2, n + 1
+    return n
+
+def ripple_sizes(h:int, w:int, stages:int=None) -> list:
+    "Grid sizes before and after each pooling stage, `[(h, w), (ceil(h/2), ceil(w/2)), ...]`; `stages=None`: as many as allowed, up to 3."
+    most = max_ripple_stages(h, w)
+    if stages is None and most == 0:
+        raise ValueError(f"the {h}x{w} grid is too small for Ripple attention: one pooling stage would leave a side below 2 "
+                         f"(every side must be >= 3)")
+    stages = min(RIPPLE_MAX_STAGES, most) if stages is None else stages
     sizes = [(h, w)]
-    for i in range(stages):
-        if max(sizes[-1]) < 2:
-            raise ValueError(f"ripple_stages={stages} would pool the {h}x{w} grid below 1x1 (stage {i + 1} has a 1x1 grid "
-                             f"left to halve): expected ripple_stages <= {i} for this grid")
-        sizes.append(tuple((s + 1) // 2 for s in sizes[-1]))
+    for _ in range(stages): sizes.append(tuple((s + 1) // 2 for s in sizes[-1]))
+    if stages > most:
+        raise ValueError(f"ripple_stages={stages} would pool the {h}x{w} grid to {sizes[-1][0]}x{sizes[-1][1]}, below 2x2: "
+                         f"the {h}x{w} grid allows at most {most} stage(s)")
     return sizes
 
 # %% ../nbs/07_linear_attention.ipynb #b9ed2417
 class RippleAttention(nn.Module):
     "Ripple attention: learned pooling of the token grid, linear attention in the compressed space, learned expansion added to the input path."
-    def __init__(self, dim:int, num_heads:int=8, *, ripple_stages:int=3, grid_size=None, num_prefix_tokens:int=0,
+    def __init__(self, dim:int, num_heads:int=8, *, ripple_stages:int=None, grid_size=None, num_prefix_tokens:int=0,
                  qkv_bias:bool=True, proj_drop:float=0.):
         super().__init__()
-        if ripple_stages < 1: raise ValueError(f"ripple_stages must be >= 1, got {ripple_stages}")
-        if grid_size is not None: ripple_sizes(*to_2tuple(grid_size), ripple_stages)        # fail at build time
+        if ripple_stages is not None and ripple_stages < 1: raise ValueError(f"ripple_stages must be >= 1, got {ripple_stages}")
+        if grid_size is not None: ripple_stages = len(ripple_sizes(*to_2tuple(grid_size), ripple_stages)) - 1   # fail at build time
+        n = ripple_stages or RIPPLE_MAX_STAGES                      # no grid: build the most, run what each grid allows
         self.stages, self.grid_size, self.num_prefix_tokens = ripple_stages, grid_size, num_prefix_tokens
         self.inp = nn.Linear(dim, dim)                                                       # the input path
-        self.pool = nn.ModuleList(nn.Conv2d(dim, dim, 2, stride=2, groups=dim) for _ in range(ripple_stages))
+        self.pool = nn.ModuleList(nn.Conv2d(dim, dim, 2, stride=2, groups=dim) for _ in range(n))
         self.attn = LinearAttention(dim, num_heads, qkv_bias=qkv_bias, proj=False)
-        self.expand = nn.ModuleList(nn.ConvTranspose2d(dim, dim, 2, stride=2, groups=dim) for _ in range(ripple_stages))
+        self.expand = nn.ModuleList(nn.ConvTranspose2d(dim, dim, 2, stride=2, groups=dim) for _ in range(n))  # expand[i] undoes pool[i]
         self.proj, self.proj_drop = nn.Linear(dim, dim), nn.Dropout(proj_drop)
         for m in (*self.pool, *self.expand): nn.init.zeros_(m.bias)
         for m in self.pool: nn.init.constant_(m.weight, 0.25)                               # 2x2 average
@@ -87,21 +100,22 @@ class RippleAttention(nn.Module):
 def forward(self:RippleAttention, x):
     P = self.num_prefix_tokens
     h, w = token_grid(x.shape[1] - P, self.grid_size)
-    sizes = ripple_sizes(h, w, self.stages)
+    sizes = ripple_sizes(h, w, self.stages)                              # (h, w), then the grid after each stage
     x = self.inp(x)                                                      # (B, P + h*w, D)
     g = rearrange(x[:, P:], 'b (h w) c -> b c h w', h=h)
-    for pool in self.pool: g = pool(F.pad(g, (0, g.shape[-1] % 2, 0, g.shape[-2] % 2)))   # (B, D, ceil(h/2), ceil(w/2))
+    for pool in self.pool[:len(sizes) - 1]: g = pool(F.pad(g, (0, g.shape[-1] % 2, 0, g.shape[-2] % 2)))  # (B, D, ceil(h/2), ceil(w/2))
     z = self.attn(torch.cat([x[:, :P], rearrange(g, 'b c h w -> b (h w) c')], 1))          # (B, P + hs*ws, D)
     y = rearrange(z[:, P:], 'b (h w) c -> b c h w', h=sizes[-1][0])
-    for up, (hi, wi) in zip(self.expand, sizes[-2::-1]): y = up(y)[..., :hi, :wi]          # back to (B, D, h, w)
-    out = x + torch.cat([z[:, :P], rearrange(y, 'b c h w -> b (h w) c')], 1)               # added to the input path
-    return self.proj_drop(self.proj(out))
+    for i in reversed(range(len(sizes) - 1)): y = self.expand[i](y)[..., :sizes[i][0], :sizes[i][1]]   # back to (B, D, h, w)
+    y = rearrange(y, 'b c h w -> b (h w) c')                                                # (B, h*w, D)
+    prefix = z[:, :P] + y.mean(1, keepdim=True)                          # prefix tokens also read the expanded grid
+    return self.proj_drop(self.proj(x + torch.cat([prefix, y], 1)))     # added to the input path
 
 # %% ../nbs/07_linear_attention.ipynb #ec183ed6
 @MIXERS.register(name='ripple')
-def ripple_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, ripple_stages:int=3,
+def ripple_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, ripple_stages:int=None,
                  qkv_bias:bool=True, attn_drop:float=0., proj_drop:float=0.) -> nn.Module:
-    "Ripple attention as a token mixer."
+    "Ripple attention as a token mixer (`ripple_stages=None`: as many as the grid allows, up to 3, never below 2x2)."
     return RippleAttention(dim, num_heads, ripple_stages=ripple_stages, grid_size=grid_size,
                            num_prefix_tokens=num_prefix_tokens, qkv_bias=qkv_bias, proj_drop=proj_drop)
 
@@ -159,35 +173,41 @@ def hydra_bolya_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_toke
 # %% ../nbs/07_linear_attention.ipynb #8a4ebeae
 LINEAR_VIT = dict(img_size=32, patch_size=4, embed_dim=384, depth=12, num_heads=6, mlp_ratio=4., num_cls_tokens=1,
                   drop_rate=0.1)
-_MIXER_OPTIONS = {'ripple_stages': ('ripple', 'ripple_stages'), 'hydra_branches': ('branched_linear', 'branches')}  # option: (mixer, its keyword)
-
-def vit_with_mixer(mixer:str, /, **overrides) -> ViT:
-    "The Linear-ViT network (`LINEAR_VIT`) with token mixer `mixer`; `ripple_stages`/`hydra_branches` go to the mixer that takes them, other `overrides` to `ViTConfig`."
-    mixer, mixer_kw = overrides.pop('mixer', mixer), dict(overrides.pop('mixer_kw', None) or {})
-    for option, (owner, kw) in _MIXER_OPTIONS.items():
-        val = overrides.pop(option, None)
-        if val is None: continue
-        if mixer != owner: raise TypeError(f"{option} applies to the {owner!r} mixer, but this model's mixer is {mixer!r}")
-        mixer_kw[kw] = val
-    return ViT(build_config(ViTConfig, **{**LINEAR_VIT, **overrides, 'mixer': mixer, 'mixer_kw': mixer_kw}))
+MIXER_OPTIONS.update(ripple_stages=('ripple', 'ripple_stages'), hydra_branches=('branched_linear', 'branches'))
 
 # %% ../nbs/07_linear_attention.ipynb #7a7d5438
 @register_model
 def baseline_vit(**overrides) -> ViT:
     "ViT (32px, patch 4, dim 384, depth 12, 6 heads, MLP 1536, dropout 0.1) with softmax attention."
-    return vit_with_mixer('mhsa', **overrides)
+    return vit_with_mixer('mhsa', LINEAR_VIT, **overrides)
 
 @register_model
 def ripple_vit(**overrides) -> ViT:
-    "`baseline_vit` with Ripple attention (`ripple_stages`, default 3)."
-    return vit_with_mixer('ripple', **overrides)
+    "`baseline_vit` with Ripple attention (`ripple_stages`, default: as many as the grid allows up to 3, 2 at 8x8)."
+    return vit_with_mixer('ripple', LINEAR_VIT, **overrides)
 
 @register_model
 def hydra_vit(**overrides) -> ViT:
     "`baseline_vit` with the Linear-ViT design's HydraAttention, here the `branched_linear` mixer (`hydra_branches`, default 4)."
-    return vit_with_mixer('branched_linear', **overrides)
+    return vit_with_mixer('branched_linear', LINEAR_VIT, **overrides)
 
 @register_model
 def hydra_bolya_vit(**overrides) -> ViT:
     "`baseline_vit` with Hydra attention as published by Bolya et al. 2022."
-    return vit_with_mixer('hydra_bolya', **overrides)
+    return vit_with_mixer('hydra_bolya', LINEAR_VIT, **overrides)
+
+# %% ../nbs/07_linear_attention.ipynb #649d2e62
+@register_model
+def mini_vit_ripple(**overrides) -> ViT:
+    "Mini-ViT (`MINI_VIT`) with Ripple attention (`ripple_stages`, default 2 at its 8x8 grid)."
+    return vit_with_mixer('ripple', MINI_VIT, **overrides)
+
+@register_model
+def mini_vit_hydra(**overrides) -> ViT:
+    "Mini-ViT with the `branched_linear` mixer of `hydra_vit` (`hydra_branches`, default 4)."
+    return vit_with_mixer('branched_linear', MINI_VIT, **overrides)
+
+@register_model
+def mini_vit_hydra_bolya(**overrides) -> ViT:
+    "Mini-ViT with Hydra attention as published (Bolya et al. 2022)."
+    return vit_with_mixer('hydra_bolya', MINI_VIT, **overrides)

@@ -1,4 +1,4 @@
-"""The Quad-Attention ViT: four attention branches on a compressed width, hybrid fusion with a bottleneck MLP, a convolutional FFN, a global token bank, and the `qavit_tiny` / `qavit_small` models.
+"""The Quad-Attention ViT: four attention branches on a compressed width, hybrid fusion with a bottleneck MLP, a convolutional FFN, a global token bank, the `qavit_tiny` / `qavit_small` models, and `qavit_mini` for 32x32 images.
 
 Docs: https://vitnb.github.io/vitnb/qavit.html.md"""
 
@@ -17,8 +17,8 @@ from .qavit_branches import WindowAttention, DilatedAttention, ChannelGroupAtten
 from .token_bank import TokenBank, BankGateway
 
 # %% auto #0
-__all__ = ['QAVIT_TINY', 'QAVIT_SMALL', 'HybridFusion', 'ConvFFN', 'QuadBlock', 'QAViTConfig', 'auto_patch_size',
-           'check_qavit_config', 'QAViT', 'qavit_tiny', 'qavit_small']
+__all__ = ['QAVIT_TINY', 'QAVIT_SMALL', 'QAVIT_MINI', 'HybridFusion', 'ConvFFN', 'QuadBlock', 'QAViTConfig', 'auto_patch_size',
+           'check_qavit_config', 'QAViT', 'qavit_tiny', 'qavit_small', 'qavit_mini']
 
 # %% ../nbs/06_qavit.ipynb #e826eff2
 class HybridFusion(nn.Module):
@@ -177,3 +177,12 @@ def qavit_tiny(**overrides) -> QAViT:
 def qavit_small(**overrides) -> QAViT:
     "QAViT-Small: d=384, depth 16, 6 heads on d'=96, 16 bank tokens."
     return QAViT(build_config(QAViTConfig, **{**QAVIT_SMALL, **overrides}))
+
+# %% ../nbs/06_qavit.ipynb #52e6a9a1
+QAVIT_MINI = dict(img_size=32, num_classes=10, patch_size=4, embed_dim=128, depth=12, num_heads=4, window_size=4,
+                  dilation_factors=(1, 2, 4))
+
+@register_model
+def qavit_mini(**overrides) -> QAViT:
+    "QAViT for 32x32 images at Mini-ViT's size: patch 4 (8x8 grid), 4x4 windows, dilations (1, 2, 4), d=128, depth 12, 4 heads, 10 classes."
+    return QAViT(build_config(QAViTConfig, **{**QAVIT_MINI, **overrides}))

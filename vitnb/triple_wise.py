@@ -1,4 +1,4 @@
-"""Triple-wise (2-simplicial) attention, where a query scores pairs of keys with a trilinear form, in full and in a local window; and its cheap `concat` variant through the shared kernel.
+"""Triple-wise (2-simplicial) attention, where a query scores pairs of keys with a trilinear form, in full and in a local window; and its cheap `concat` variant through the shared kernel; Mini-ViT with it.
 
 Docs: https://vitnb.github.io/vitnb/triple_wise.html.md"""
 
@@ -10,12 +10,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
-from .core import MIXERS
+from .core import MIXERS, register_model
 from .embed import to_2tuple
 from .attention import Attention, split_heads
+from .vit import ViT, MINI_VIT, vit_with_mixer
 
 # %% auto #0
-__all__ = ['TRIPLE_MODES', 'window_index', 'gather_tokens', 'simplicial_attention', 'TripleAttention', 'triple_mixer']
+__all__ = ['TRIPLE_MODES', 'window_index', 'gather_tokens', 'simplicial_attention', 'TripleAttention', 'triple_mixer',
+           'mini_vit_triple']
 
 # %% ../nbs/08_triple_wise.ipynb #95244fa2
 def _clamped(n:int, w:int) -> torch.Tensor:
@@ -111,6 +113,10 @@ def index(self:TripleAttention, n:int, device):
             raise ValueError(f"Full 2-simplicial attention over {n} tokens builds a (B, H, {n}, {n}, {n}) tensor; "
                              f"pass window= (an int or (wh, ww)) or raise max_full_tokens={self.max_full_tokens}")
         return None
+    P, M = self.num_prefix_tokens, self.max_full_tokens
+    if P * n * n > M ** 3:
+        raise ValueError(f"The {P} prefix token(s) read every pair of the {n} tokens, a (B, H, {P}, {n}, {n}) tensor, more than "
+                         f"the full form allows (max_full_tokens={M}: {M}^3 entries); raise max_full_tokens or use no prefix tokens")
     if (n, device) not in self._index:
         self._index[(n, device)] = window_index(n, self.window, grid_size=self.grid_size,
                                                 num_prefix_tokens=self.num_prefix_tokens).to(device)
@@ -119,11 +125,14 @@ def index(self:TripleAttention, n:int, device):
 # %% ../nbs/08_triple_wise.ipynb #0420f800
 @patch
 def attend(self:TripleAttention, q, k1, k2, v1, v2, attn_mask=None):
-    "The mode's attention of `(B, H, N, d)` queries, keys and values -> `(B, H, N, d)`."
+    "The mode's attention of `(B, H, N, d)` queries, keys and values -> `(B, H, N, d)`; in a window the prefix queries read every token."
     if attn_mask is not None: raise ValueError("triple-wise attention takes no attn_mask (its windows are set by `window`)")
     if self.mode == 'concat': return Attention.attend(self, q, torch.cat([k1, k2], -1), torch.cat([v1, v2], -1))
-    return simplicial_attention(q, k1, k2, v1, v2, index=self.index(q.shape[2], q.device), scale=self.scale,
-                                dropout_p=self.attn_drop if self.training else 0.)
+    idx, P = self.index(q.shape[2], q.device), self.num_prefix_tokens
+    kw = dict(scale=self.scale, dropout_p=self.attn_drop if self.training else 0.)
+    if idx is None or P == 0: return simplicial_attention(q, k1, k2, v1, v2, index=idx, **kw)
+    prefix = simplicial_attention(q[:, :, :P], k1, k2, v1, v2, **kw)                 # (B, H, P, d): all N^2 pairs
+    return torch.cat([prefix, simplicial_attention(q[:, :, P:], k1, k2, v1, v2, index=idx[P:], **kw)], 2)
 
 # %% ../nbs/08_triple_wise.ipynb #81dfb881
 @MIXERS.register(name='triple')
@@ -132,3 +141,9 @@ def triple_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:in
     "Triple-wise attention as a token mixer (`mode` 'simplicial' or 'concat'; `window` int, `(wh, ww)` or None)."
     return TripleAttention(dim, num_heads, mode=mode, window=window, grid_size=grid_size, num_prefix_tokens=num_prefix_tokens,
                            qkv_bias=qkv_bias, attn_drop=attn_drop, proj_drop=proj_drop, backend=backend, max_full_tokens=max_full_tokens)
+
+# %% ../nbs/08_triple_wise.ipynb #79fa7e96
+@register_model
+def mini_vit_triple(**overrides) -> ViT:
+    "Mini-ViT (`MINI_VIT`) with 2-simplicial attention in a 3x3 window of its 8x8 grid (the CLS tokens read every token)."
+    return vit_with_mixer('triple', MINI_VIT, dict(mode='simplicial', window=(3, 3)), **overrides)

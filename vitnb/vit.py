@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field, asdict
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 from fastcore.basics import patch
 from .core import MIXERS, register_model, build_config
 from .embed import PatchEmbed, CLSTokens, sincos_2d
-import vitnb.attention  # registers the `mhsa` mixer
+from .attention import capture_attention  # (importing vitnb.attention registers the `mhsa` mixer)
 
 # %% auto #0
-__all__ = ['MINI_VIT', 'Mlp', 'DropPath', 'create_mixer', 'drop_path_rates', 'Block', 'ViTConfig', 'ViT', 'init_weights',
-           'mini_vit']
+__all__ = ['MINI_VIT', 'MIXER_OPTIONS', 'Mlp', 'DropPath', 'create_mixer', 'drop_path_rates', 'Block', 'ViTConfig', 'ViT',
+           'init_weights', 'mini_vit', 'vit_with_mixer', 'model_cost']
 
 # %% ../nbs/03_vit.ipynb #eda1c834
 class Mlp(nn.Module):
@@ -170,3 +171,25 @@ MINI_VIT = dict(img_size=32, patch_size=4, embed_dim=96, depth=9, num_heads=12, 
 def mini_vit(**overrides) -> ViT:
     "Mini-ViT: 9 layers, 12 heads, width 96, MLP ratio 2, 2 CLS tokens, patch 4, 32x32 input."
     return ViT(build_config(ViTConfig, **{**MINI_VIT, **overrides}))
+
+# %% ../nbs/03_vit.ipynb #c2ea973c
+MIXER_OPTIONS = {}   # model option -> (the mixer that takes it, its keyword there); filled by the notebooks of the mixers
+
+def vit_with_mixer(mixer:str, base:dict, defaults:dict=None, /, **overrides) -> ViT:
+    "`ViT` with config `base` and token mixer `mixer` (its keywords `defaults`); `MIXER_OPTIONS` go to their mixer, other `overrides` to `ViTConfig`."
+    chosen = overrides.pop('mixer', mixer)
+    mixer_kw = {**((defaults or {}) if chosen == mixer else {}), **(overrides.pop('mixer_kw', None) or {})}
+    for option, (owner, kw) in MIXER_OPTIONS.items():
+        val = overrides.pop(option, None)
+        if val is None: continue
+        if chosen != owner: raise TypeError(f"{option} applies to the {owner!r} mixer, but this model's mixer is {chosen!r}")
+        mixer_kw[kw] = val
+    return ViT(build_config(ViTConfig, **{**base, **overrides, 'mixer': chosen, 'mixer_kw': mixer_kw}))
+
+# %% ../nbs/03_vit.ipynb #2a918610
+def model_cost(model:nn.Module, batch:int=2) -> dict:
+    "Parameters and forward MFLOP per image of `model` on a random batch of its `input_shape`, counted by `FlopCounterMode`."
+    x, training = torch.randn(batch, *model.input_shape, device=next(model.parameters()).device), model.training
+    with FlopCounterMode(display=False) as fc, capture_attention(): model.eval()(x)      # manual attention: counted
+    model.train(training)
+    return dict(params=sum(p.numel() for p in model.parameters()), mflop_per_image=fc.get_total_flops() / batch / 1e6)
