@@ -24,17 +24,19 @@ __all__ = ['AUGMENTS', 'DATASETS', 'TensorDL', 'DatasetInfo', 'normalize_stats',
 # %% ../nbs/10_data.ipynb #de679e75
 class TensorDL(DataLoader):
     "fastai `DataLoader` over in-memory tensors (a `TensorDataset`): one indexing op per batch; each sample `repeats` times per epoch."
-    def __init__(self, dataset=None, bs:int=64, repeats:int=1, **kwargs):
+    def __init__(self, dataset=None, bs:int=64, repeats:int=1, keep_epoch_length:bool=False, **kwargs):
         if int(repeats) != repeats or repeats < 1: raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
         super().__init__(dataset, bs=bs, **kwargs)
-        self.repeats = int(repeats)
+        self.repeats, self.keep_epoch_length = int(repeats), keep_epoch_length
 
     def get_idxs(self):
         idxs = super().get_idxs()                                    # fastai's (shuffled) order of the N samples
-        return idxs if self.repeats == 1 else [i for i in idxs for _ in range(self.repeats)]
+        if self.repeats == 1: return idxs
+        idxs = [i for i in idxs for _ in range(self.repeats)]
+        return idxs[:self.n] if self.keep_epoch_length else idxs     # DeiT's RASampler keeps N per epoch
 
     def __len__(self):
-        n = self.n * self.repeats
+        n = self.n * (1 if self.keep_epoch_length else self.repeats)
         return n // self.bs + (0 if self.drop_last or n % self.bs == 0 else 1)
 
     def create_batches(self, samps):
@@ -43,7 +45,8 @@ class TensorDL(DataLoader):
             if self.drop_last and len(b) < self.bs: return
             yield tuple(t[b] for t in self.dataset.tensors)
 
-    def new(self, dataset=None, cls=None, **kwargs): return super().new(dataset, cls, **{'repeats': self.repeats, **kwargs})
+    def new(self, dataset=None, cls=None, **kwargs):
+        return super().new(dataset, cls, **{'repeats': self.repeats, 'keep_epoch_length': self.keep_epoch_length, **kwargs})
 
     def model_inputs(self, idxs=None) -> tuple:
         "Samples `idxs` (default: all) as the model sees them: the stored tensors passed through `after_batch`."
@@ -69,6 +72,7 @@ class DatasetInfo:
     repeats: int = 1
     path: str = ''            # where the data came from
     cache: str = ''           # the decoded cache it is memory-mapped from
+    converted: dict = field(default_factory=dict)   # images converted to the dataset's mode or size, by kind
 
 def normalize_stats(x, chunk:int|None=None) -> tuple:
     "Per-channel mean and std of images `(N, C, H, W)` (uint8 counts in `[0, 1]` units), in float64 chunks (default ~16 M values)."
@@ -123,16 +127,17 @@ class PerImage:
     def __repr__(self): return f"PerImage({self.tfm})"
 
 # %% ../nbs/10_data.ipynb #58e66bb9
-AUGMENTS = ('none', 'basic', 'rotate', 'autoaugment', 'randaugment')
+AUGMENTS = ('none', 'basic', 'rotate', 'rotate_erase', 'autoaugment', 'randaugment')
 
 def augment_recipe(name:str) -> tuple:
     "`(uint8 batch transform or None, erasing on the normalised batch or None)` for recipe `name` (see `AUGMENTS`)."
     if name not in AUGMENTS: raise ValueError(f"Unknown augment {name!r}: expected one of {AUGMENTS}")
     per_image = {'rotate': v2.Compose([v2.RandomRotation(15), v2.ColorJitter(0.4, 0.4, 0.4)]),
+                 'rotate_erase': v2.Compose([v2.RandomRotation(15), v2.ColorJitter(0.2, 0.2, 0.2)]),
                  'autoaugment': v2.AutoAugment(v2.AutoAugmentPolicy.CIFAR10), 'randaugment': v2.RandAugment()}.get(name)
     if name == 'none': return None, None
     tfm = random_crop_flip if per_image is None else v2.Compose([random_crop_flip, PerImage(per_image)])
-    return tfm, (random_erasing if name in ('autoaugment', 'randaugment') else None)
+    return tfm, (random_erasing if name in ('rotate_erase', 'autoaugment', 'randaugment') else None)
 
 # %% ../nbs/10_data.ipynb #19f04a34
 class BatchTfm:
@@ -162,6 +167,7 @@ class DataOptions:
     img_size: int = None            # the size the model sees: batches are resized to it (default: as stored)
     augment: str = 'none'           # augmentation recipe, one of `AUGMENTS`
     repeats: int = 1                # repeated augmentation: each training image this many times per epoch
+    keep_epoch_length: bool = False # with `repeats`: keep N samples per epoch (DeiT's RASampler) instead of repeats x N
     download: bool = False          # download the dataset with torchvision if it is missing (needs the network)
     cache_dir: str = None           # where decoded images are cached (default `$VITNB_CACHE`, else ~/.cache/vitnb)
     skip_bad: bool = False          # skip (and count) unreadable images instead of stopping
@@ -189,6 +195,7 @@ def tensor_dls(x_train, y_train, x_valid, y_valid, info:DatasetInfo, opts:DataOp
     else: bmean, bstd = mean, std
     TD = torch.utils.data.TensorDataset
     train = TensorDL(TD(x_train, y_train), bs=o.bs, shuffle=True, drop_last=len(x_train) > o.bs, repeats=o.repeats,
+                     keep_epoch_length=o.keep_epoch_length,
                      after_batch=BatchTfm(bmean, bstd, o.img_size, tfm, erase))
     valid = TensorDL(TD(x_valid, y_valid), bs=2 * o.bs, after_batch=BatchTfm(bmean, bstd, o.img_size))
     dls = DataLoaders(train, valid, device=default_device(o.device))

@@ -6,7 +6,8 @@ Docs: https://vitnb.github.io/vitnb/training.html.md"""
 
 # %% ../nbs/11_training.ipynb #5ed19ee8
 from __future__ import annotations
-import importlib.util, json, math, shlex, sys, time
+import fcntl, importlib.util, json, math, os, re, shlex, sys, time, warnings
+from collections import deque
 from dataclasses import dataclass, asdict, fields, replace
 from datetime import datetime
 from functools import partial
@@ -16,7 +17,8 @@ from torch import nn
 from fastcore.basics import patch
 from fastcore.script import call_parse
 from fastai.learner import Learner
-from fastai.callback.core import Callback
+from fastai.callback.core import Callback, CancelTrainException, CancelFitException
+from fastai.callback.training import GradientAccumulation
 from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
 from fastai.callback.fp16 import MixedPrecision
@@ -27,16 +29,19 @@ from fastai.optimizer import OptimWrapper
 from fastai.torch_core import to_float
 import vitnb
 from .core import create_model, MODELS, PRECISIONS, set_seed, default_device, resolve_precision, run_environment
-from .data import DataOptions, get_dls
+from .data import DataOptions, DATASETS, get_dls
+from .presets import get_preset
 from .checkpoint import (CKPT_KEYS, save_checkpoint,  # the checkpoint names stay importable from vitnb.train
                               load_checkpoint, load_weights, model_from_checkpoint, rng_state,
                               set_rng_state, best_of, Checkpointer, NonFiniteLossError, NonFiniteGuard)
 
 # %% auto #0
-__all__ = ['TRAIN_FIELDS', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw', 'warmup_cosine', 'GradNorm',
-           'Throughput', 'plain_logger', 'check_train_config', 'TrainConfig', 'train_config', 'run_callbacks',
-           'resume_from', 'build_learner', 'fit_learner', 'run_history', 'plot_curves', 'classification_metrics',
-           'fit_model', 'vitnb_train']
+__all__ = ['TRAIN_FIELDS', 'RESUME_CHANGES', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw', 'warmup_cosine',
+           'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'budget_progress', 'TimeBudget',
+           'check_train_config', 'TrainConfig', 'train_config', 'HistoryCSV', 'claim_run_dir', 'RunDirLock',
+           'run_callbacks', 'resume_from', 'recipe_callbacks', 'build_learner', 'fit_learner', 'run_history',
+           'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model', 'run_results', 'parse_duration',
+           'vitnb_train']
 
 # %% ../nbs/11_training.ipynb #aee25a0a
 class CPUMixedPrecision(Callback):
@@ -111,6 +116,82 @@ def plain_logger(learn):
         print('  '.join(f"{n} {v:.4f}" if isinstance(v, float) else f"{n} {v}" for n, v in zip(names, row)), flush=True)
     return _log
 
+# %% ../nbs/11_training.ipynb #3d0735c3
+class _SomeBatches:
+    "Mixin for fastai's `MixUp`/`CutMix`: mix a training batch with probability `p`, else leave it; counts both."
+    def __init__(self, alpha:float, p:float=1.): super().__init__(alpha); self.p = p
+    def before_fit(self): self.n_mixed = self.n_batches = 0
+    def before_batch(self):
+        self.n_batches += 1
+        if self.p < 1 and torch.rand(()).item() >= self.p:
+            self.yb1, self.lam = self.yb, torch.ones((), device=self.x.device); return     # the loss is the plain one
+        self.n_mixed += 1; super().before_batch()
+
+class RandomMixUp(_SomeBatches, MixUp): "fastai's `MixUp` (alpha `alpha`) on each training batch with probability `p`."
+class RandomCutMix(_SomeBatches, CutMix): "fastai's `CutMix` (beta `alpha`) on each training batch with probability `p`."
+
+# %% ../nbs/11_training.ipynb #159a0a5d
+def budget_progress(step:int, planned:int, warm:float, w:float) -> float:
+    "Position in a warmup + cosine schedule (warmup fraction `w`) at `step` of `planned`, the warmup lasting `warm` steps."
+    if warm > 0 and step < warm: return w * step / warm
+    return min(w + (1 - w) * (step - warm) / max(planned - warm, 1), 1.)
+
+class TimeBudget(Callback):
+    "Stop training after `seconds`, having planned the steps from the measured speed so the schedule ends with the budget."
+    order = -5                                    # after fastai's TrainEvalCallback, before the schedulers read `pct_train`
+    def __init__(self, seconds:float, w:float, warmup_epochs:float=0, warmup_pct:float=None, measure:int=10, every:int=20):
+        self.seconds, self.w, self.warmup_epochs, self.warmup_pct, self.measure, self.every = seconds, w, warmup_epochs, warmup_pct, measure, every
+
+    def before_fit(self):
+        self.t0, self.n = time.perf_counter(), len(self.dls.train)
+        self.cap = self.planned = self.n_epoch * self.n
+        self.times, self.last, self.valid_secs, self.plans = deque(maxlen=50), None, None, []
+    def before_train(self): self.last = None      # the time between epochs is not a step
+    def after_train(self):                        # an epoch cut short on purpose keeps its training loss in the log
+        if hasattr(self.learn, 'recorder'): self.learn.recorder.cancel_train = False
+    def before_validate(self): self.v0 = time.perf_counter()
+    def after_validate(self): self.valid_secs = time.perf_counter() - self.v0; self.plan()
+
+# %% ../nbs/11_training.ipynb #bf112d75
+@patch
+def before_batch(self:TimeBudget):
+    if not self.training: return
+    if self.train_iter >= self.planned: raise CancelTrainException()       # validate this epoch, then stop
+    warm = self.warmup_pct * self.planned if self.warmup_pct is not None else min(self.warmup_epochs * self.n, self.planned / 2)
+    self.learn.pct_train = budget_progress(self.train_iter, self.planned, warm if self.w > 0 else 0, self.w)
+
+@patch
+def after_batch(self:TimeBudget):
+    if not self.training: return
+    now = time.perf_counter()
+    if self.last is not None: self.times.append(now - self.last)
+    self.last = now
+    if len(self.times) >= self.measure and self.train_iter % self.every == 0: self.plan()
+
+@patch
+def before_epoch(self:TimeBudget):
+    if self.train_iter >= self.planned: raise CancelFitException()          # the last epoch was validated and logged
+
+# %% ../nbs/11_training.ipynb #b9feda46
+@patch
+def plan(self:TimeBudget):
+    "Re-plan the total number of steps from the measured seconds per step and per validation."
+    if len(self.times) < self.measure: return
+    s = sum(self.times) / len(self.times)
+    v = self.valid_secs if self.valid_secs is not None else s * len(self.dls.valid.dataset) / self.dls.train.bs / 3
+    left, pos = self.seconds - (time.perf_counter() - self.t0), self.train_iter % self.n
+    k = (left - v) / s
+    for _ in range(3): k = (left - math.ceil(max(pos + k, 1) / self.n) * v) / s   # one validation per epoch end crossed
+    self.planned = int(min(self.cap, self.train_iter + max(k, 0)))                 # 0 steps left: stop
+    self.plans.append((self.train_iter, self.planned))
+
+@patch(as_prop=True)
+def summary(self:TimeBudget) -> dict:
+    "What the budget bought: seconds used, steps, epochs (fractional), images seen."
+    images = self.learn.throughput.n if hasattr(self.learn, 'throughput') else None
+    return dict(budget_s=self.seconds, used_s=time.perf_counter() - self.t0, steps=self.train_iter,
+                epochs=self.train_iter / self.n, images=images, plans=len(self.plans))
+
 # %% ../nbs/11_training.ipynb #0d6a3f86
 def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
 def _is_num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -119,6 +200,10 @@ def check_train_config(c) -> None:
     "Raise a one-line `ValueError` naming the first field of `TrainConfig` `c` outside its valid range."
     checks = [('epochs', _is_int(c.epochs) and c.epochs >= 1, 'an integer >= 1'),
               ('bs', _is_int(c.bs) and c.bs >= 1, 'an integer >= 1 (the batch size)'),
+              ('accumulate', _is_int(c.accumulate) and c.accumulate >= 1 and c.bs % c.accumulate == 0,
+               f'an integer >= 1 that divides bs={c.bs} (micro-batches per step)'),
+              ('time_budget', c.time_budget is None or _is_num(c.time_budget) and c.time_budget > 0,
+               'None or a number of seconds > 0 (the command line also takes 90s, 20m, 1h30m)'),
               ('lr', _is_num(c.lr) and c.lr >= 0, 'a number >= 0'),
               ('weight_decay', _is_num(c.weight_decay) and c.weight_decay >= 0, 'a number >= 0'),
               ('warmup_epochs', _is_num(c.warmup_epochs) and c.warmup_epochs >= 0, 'a number >= 0'),
@@ -127,6 +212,7 @@ def check_train_config(c) -> None:
               ('label_smoothing', _is_num(c.label_smoothing) and 0 <= c.label_smoothing < 1, 'a number in [0, 1)'),
               ('mixup', _is_num(c.mixup) and c.mixup >= 0, 'a number >= 0 (0: off)'),
               ('cutmix', _is_num(c.cutmix) and c.cutmix >= 0, 'a number >= 0 (0: off)'),
+              ('mix_p', _is_num(c.mix_p) and 0 < c.mix_p <= 1, 'a number in (0, 1] (the share of batches mixed)'),
               ('grad_clip', c.grad_clip is None or _is_num(c.grad_clip) and c.grad_clip > 0, 'None or a number > 0'),
               ('grad_log_every', _is_int(c.grad_log_every) and c.grad_log_every >= 1, 'an integer >= 1'),
               ('seed', _is_int(c.seed), 'an integer'),
@@ -140,7 +226,9 @@ def check_train_config(c) -> None:
 class TrainConfig:
     "The training recipe of a run: everything but the model and the data."
     epochs: int = 30                # training epochs (in total, also when resuming)
-    bs: int = 128                   # batch size
+    bs: int = 128                   # batch size of one optimizer step
+    accumulate: int = 1             # micro-batches per step (each bs/accumulate images; gradients accumulated)
+    time_budget: float = None       # seconds of training: the schedule is planned to end with it (`epochs` is then the most)
     lr: float = 1e-3                # peak learning rate
     weight_decay: float = 0.05      # AdamW weight decay (not applied to biases, norms, tokens)
     warmup_epochs: float = 2        # linear warmup epochs before the cosine decay (at most half the run)
@@ -149,6 +237,7 @@ class TrainConfig:
     label_smoothing: float = 0.1    # label smoothing of the cross-entropy
     mixup: float = 0.               # MixUp alpha (0: off)
     cutmix: float = 0.              # CutMix alpha (0: off)
+    mix_p: float = 1.               # share of batches MixUp/CutMix mix (seed 003's mix probability 0.5)
     grad_clip: float = None         # clip the global gradient norm to this value
     grad_log_every: int = 50        # log the gradient norm every this many iterations
     skip_nonfinite: bool = False    # skip batches with a NaN/inf loss (counted) instead of stopping
@@ -170,6 +259,11 @@ def warmup_fraction(self:TrainConfig) -> float:
     "The part of the schedule spent warming up: `warmup_pct`, else `warmup_epochs / epochs` (at most 0.5)."
     return self.warmup_pct if self.warmup_pct is not None else min(self.warmup_epochs / self.epochs, 0.5)
 
+@patch(as_prop=True)
+def micro_bs(self:TrainConfig) -> int:
+    "The batch size the data loader serves: `bs / accumulate`."
+    return self.bs // self.accumulate
+
 @patch
 def run_dir(self:TrainConfig, default_name:str=None) -> Path|None:
     "`save_dir/run_name`, else `save_dir/default_name`, else `save_dir`; None when nothing is saved."
@@ -189,11 +283,42 @@ def train_config(config:TrainConfig=None, **kwargs) -> tuple:
     return replace(config or TrainConfig(), **own), kwargs
 
 # %% ../nbs/11_training.ipynb #47b0c144
+class HistoryCSV(CSVLogger):
+    "fastai's `CSVLogger`; continuing a run (`keep` epochs done), it keeps the header and those rows, and appends after them."
+    def __init__(self, fname, keep:int=None): super().__init__(fname, append=keep is not None); self.keep = keep
+    def before_fit(self):
+        f = Path(self.fname)
+        if self.keep is None or not f.exists(): return super().before_fit()
+        f.write_text(''.join(f.read_text().splitlines(keepends=True)[:1 + self.keep]))   # rows after the checkpoint go
+        self.file = f.open('a'); self.old_logger, self.learn.logger = self.logger, self._write_line
+    def _write_line(self, log):
+        if len(log) > 2: return super()._write_line(log)
+        self.old_logger(log)                                   # an epoch skipped while resuming has no row
+
+def claim_run_dir(run_dir, resume:bool=False):
+    "Lock `run_dir` for this process (released when it ends); refuse one another live run holds, or one holding a finished run unless resuming."
+    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(run_dir/'.lock', 'a+')
+    try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close(); raise FileExistsError(f"run directory {run_dir} is in use by another run: choose another run name") from None
+    if not resume and any((run_dir/n).exists() for n in ('config.json', 'last.pth', 'best.pth')):
+        lock.close()
+        raise FileExistsError(f"run directory {run_dir} already holds a run: choose another run name, or continue it with "
+                              f"--resume {run_dir/'last.pth'}")
+    return lock
+
+class RunDirLock(Callback):
+    "Holds the lock `claim_run_dir` took while the run fits; the operating system releases it if the process dies."
+    def __init__(self, lock): self.lock = lock
+    def after_fit(self): self.lock.close()
+
+# %% ../nbs/11_training.ipynb #d1f9d6fd
 def run_callbacks(run_dir, run_config:dict, config:TrainConfig, monitor:str, mode:str='max', resume:dict=None) -> list:
     "Callbacks that write the run directory: `config.json`, `history.csv`, checkpoints and TensorBoard logs."
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(run_dir)
     (run_dir/'config.json').write_text(json.dumps(run_config, indent=2, default=str))
-    cbs = [CSVLogger(fname=str(run_dir/'history.csv'), append=resume is not None),
+    cbs = [HistoryCSV(str(run_dir/'history.csv'), keep=resume['epoch'] + 1 if resume else None),
            Checkpointer(run_dir, run_config, config.save_freq, monitor, mode, best=best_of(resume) if resume else None,
                         history=resume.get('history') if resume else None)]
     if config.tensorboard and importlib.util.find_spec('tensorboard') is not None:
@@ -209,15 +334,23 @@ def resume_from(learn:Learner, ckpt:dict, source:str='checkpoint') -> int:
     return ckpt['epoch'] + 1
 
 # %% ../nbs/11_training.ipynb #37d03fff
+def recipe_callbacks(config:TrainConfig, dev) -> list:
+    "The callbacks `config` asks for: schedule (or time budget), precision, gradient accumulation, MixUp/CutMix."
+    w = (0.5 if config.warmup_pct or config.warmup_epochs else 0.) if config.time_budget else config.warmup_fraction
+    cbs = [ParamScheduler({'lr': warmup_cosine(config.lr, w, config.min_lr)}), *precision_callbacks(config.precision, dev)]
+    if config.time_budget: cbs.append(TimeBudget(config.time_budget, w, config.warmup_epochs, config.warmup_pct))
+    if config.accumulate > 1: cbs.append(GradientAccumulation(config.bs))    # steps once `bs` images are accumulated
+    if config.mixup: cbs.append(RandomMixUp(config.mixup, config.mix_p))
+    if config.cutmix: cbs.append(RandomCutMix(config.cutmix, config.mix_p))
+    return cbs
+
 def build_learner(model:nn.Module, dls, loss_func, metrics:list, monitor:str, config:TrainConfig, *, mode:str='max',
                   run_dir=None, run_config:dict=None, resume:dict=None, cbs:list=None) -> Learner:
     "The vitnb `Learner` of `model` on `dls` with the recipe `config`; saves into `run_dir` if given, continues `resume` if given."
     dev = default_device(config.device)
-    cbs = [Throughput(), NonFiniteGuard(run_dir, run_config, skip=config.skip_nonfinite), GradNorm(config.grad_clip, config.grad_log_every),
-           ParamScheduler({'lr': warmup_cosine(config.lr, config.warmup_fraction, config.min_lr)}), *(cbs or [])]
-    cbs += precision_callbacks(config.precision, dev)
-    if config.mixup: cbs.append(MixUp(config.mixup))
-    if config.cutmix: cbs.append(CutMix(config.cutmix))
+    lock = [RunDirLock(claim_run_dir(run_dir, resume is not None))] if run_dir is not None else []
+    cbs = [*lock, Throughput(), NonFiniteGuard(run_dir, run_config, skip=config.skip_nonfinite), GradNorm(config.grad_clip, config.grad_log_every),
+           *recipe_callbacks(config, dev), *(cbs or [])]
     if run_dir is not None: cbs += run_callbacks(run_dir, run_config, config, monitor, mode, resume)
     learn = Learner(dls, model.to(dev), loss_func=loss_func, opt_func=partial(adamw, weight_decay=config.weight_decay),
                     splitter=decay_groups, metrics=metrics, cbs=cbs, wd=None)
@@ -269,79 +402,142 @@ def classification_metrics(num_classes:int) -> list:
     "Top-1 accuracy, and top-5 when there are more than 5 classes."
     return [accuracy] + ([partial(top_k_accuracy, k=5)] if num_classes > 5 else [])
 
+# %% ../nbs/11_training.ipynb #98010a5e
+RESUME_CHANGES = ('epochs', 'device', 'save_freq', 'tensorboard', 'grad_log_every', 'compile', 'skip_nonfinite')
+
+def _contradictions(given:dict, saved:dict) -> list:
+    return [f"{k}={v!r} (saved: {saved.get(k)!r})" for k, v in given.items() if saved.get(k) != v]
+
+def resolve_run(model:str=None, dataset:str=None, config:TrainConfig=None, *, preset:str=None, data_kwargs=None,
+                resume=None, **kwargs) -> dict:
+    "What `fit_model` trains: defaults < `preset` < `config`/keywords; or, with `resume`, the checkpoint's run (+ `RESUME_CHANGES`)."
+    train = {k: kwargs.pop(k) for k in list(kwargs) if k in TRAIN_FIELDS}
+    data = _data_kwargs(data_kwargs)
+    if resume is not None: return _resumed_run(resume, dict(model=model, dataset=dataset, preset=preset), config, data, train, kwargs)
+    if config is not None and preset is not None: raise TypeError("give a preset or a config, not both (pass changes to a preset as keywords)")
+    p = get_preset(preset) if preset is not None else None
+    model, dataset = model or 'mini_vit', dataset or 'digits'
+    MODELS.get(model); DATASETS.get(dataset)                 # unknown names: fail before loading any data
+    if p is not None and p.models and model not in p.models:
+        warnings.warn(f"preset {p.name!r} was written for {', '.join(p.models)}, not {model!r}")
+    base = asdict(config) if config is not None else dict(p.train if p else {})
+    if train.get('time_budget') and 'epochs' not in train and 'epochs' not in base: base['epochs'] = 10**6   # the budget decides
+    return dict(model=model, dataset=dataset, preset=preset, config=TrainConfig(**{**base, **train}), ck=None, resumes=[],
+                data_kwargs={**(p.data if p else {}), **data}, model_overrides={**(p.model if p else {}), **kwargs})
+
+# %% ../nbs/11_training.ipynb #816aaf50
+def _resumed_run(resume, names:dict, config, data:dict, train:dict, model_kw:dict) -> dict:
+    "The run checkpoint `resume` continues; a `ValueError` naming every given option that contradicts it."
+    if config is not None: raise TypeError("resume continues the checkpoint's recipe: pass changes (e.g. epochs) as keywords, not a config")
+    ck = load_checkpoint(resume); c, run_dir = ck['config'], Path(resume).parent
+    if ck.get('emergency'): raise ValueError(f"{resume} is an emergency checkpoint (for inspection): resume from last.pth or best.pth")
+    if 'train' not in c: raise ValueError(f"{resume} holds no training recipe (config['train']): it cannot be resumed")
+    saved = {k: v for k, v in c['train'].items() if k in TRAIN_FIELDS}
+    fixed = {k: v for k, v in train.items() if k not in RESUME_CHANGES + ('save_dir', 'run_name')}
+    bad = (_contradictions({k: v for k, v in names.items() if v is not None}, c) + _contradictions(fixed, saved)
+           + _contradictions(data, c.get('data_kwargs', {})) + _contradictions(model_kw, c.get('model_overrides', {})))
+    if train.get('run_name', run_dir.name) != run_dir.name: bad.append(f"run_name={train['run_name']!r} (saved: {run_dir.name!r})")
+    if bad: raise ValueError(f"resuming {resume} continues the run it saved; these options contradict it: {'; '.join(bad)}. "
+                             f"Drop them (only {', '.join(RESUME_CHANGES)} may change), or start a new run")
+    if saved.get('time_budget'): raise ValueError(f"{resume} is from a time-budget run, whose plan cannot be continued: start a new run")
+    changes = {k: v for k, v in train.items() if k in RESUME_CHANGES and saved.get(k) != v}
+    cfg = TrainConfig(**{**saved, **changes, 'save_dir': str(run_dir.parent), 'run_name': run_dir.name})
+    return dict(model=c['model'], dataset=c['dataset'], preset=c.get('preset'), config=cfg, ck=ck, data_kwargs=c.get('data_kwargs', {}),
+                model_overrides=c.get('model_overrides', {}), resumes=c.get('resumes', []) + [dict(from_epoch=ck['epoch'] + 1, changes=changes)])
+
 # %% ../nbs/11_training.ipynb #24e6a20c
-def fit_model(model:str='mini_vit', dataset:str='digits', config:TrainConfig=None, *, data_kwargs:DataOptions|dict=None,
+def fit_model(model:str=None, dataset:str=None, config:TrainConfig=None, *, preset:str=None, data_kwargs:DataOptions|dict=None,
               resume=None, progress:bool=None, cbs:list=None, command:str=None, **kwargs) -> dict:
-    "Train registered `model` on `dataset` with the recipe `config` (or `resume` a run); returns the results."
-    config, model_overrides = train_config(config, **kwargs)
-    ck = load_checkpoint(resume) if resume else None
-    if ck is not None:                                        # the checkpoint says what was trained, and how
-        c = ck['config']; model, dataset, model_overrides, data_kwargs = c['model'], c['dataset'], c['model_overrides'], c.get('data_kwargs', {})
-    MODELS.get(model)                                         # unknown name: fail before loading any data
+    "Train registered `model` (mini_vit) on `dataset` (digits) with `config` or `preset` (keywords override), or continue `resume`."
+    r = resolve_run(model, dataset, config, preset=preset, data_kwargs=data_kwargs, resume=resume, **kwargs)
+    model, dataset, config, model_overrides, ck = r['model'], r['dataset'], r['config'], r['model_overrides'], r['ck']
     set_seed(config.seed)
-    dev, data_kw = default_device(config.device), _data_kwargs(data_kwargs)
+    dev, data_kw = default_device(config.device), dict(r['data_kwargs'])
     if 'img_size' in model_overrides: data_kw['img_size'] = model_overrides['img_size']
-    dls = get_dls(dataset, bs=config.bs, device=dev, **data_kw)
+    dls = get_dls(dataset, bs=config.micro_bs, device=dev, **data_kw)
     info = dls.info
     model_kwargs = dict(model_overrides, img_size=info.img_size, in_chans=info.in_chans, num_classes=info.num_classes)
     net = create_model(model, **model_kwargs)
     if config.compile: net.compile()                          # in place: the state-dict keys stay plain
     prec = resolve_precision(config.precision, dev)
-    run_config = dict(model=model, model_kwargs=model_kwargs, model_overrides=model_overrides, dataset=dataset,
-                      data_kwargs=data_kw, vitnb_version=vitnb.__version__, train=config.record(prec, dev))
-    run_dir = Path(resume).parent if ck is not None else config.run_dir(f"{model}_{dataset}_{datetime.now():%Y%m%d_%H%M%S}")
+    run_config = dict(model=model, model_kwargs=model_kwargs, model_overrides=model_overrides, dataset=dataset, classes=list(info.classes),
+                      data_kwargs=data_kw, preset=r['preset'], resumes=r['resumes'], vitnb_version=vitnb.__version__,
+                      train=config.record(prec, dev))
+    run_dir = config.run_dir(f"{model}_{dataset}_{datetime.now():%Y%m%d_%H%M%S}")
     learn = build_learner(net, dls, CrossEntropyLossFlat(label_smoothing=config.label_smoothing), classification_metrics(info.num_classes),
                           'accuracy', config, run_dir=run_dir, run_config=run_config, resume=ck, cbs=cbs)
     secs = fit_learner(learn, config, progress)
+    return run_results(learn, run_config, secs, run_dir, command)
+
+# %% ../nbs/11_training.ipynb #90e4c7de
+def run_results(learn:Learner, run_config:dict, secs:float, run_dir, command:str=None) -> dict:
+    "The results of a classification run (also written to `run_dir/results.json` with `curves.png`)."
     names, rows = run_history(learn)
     hist = {n: [r[i] for r in rows] for i, n in enumerate(names)}
-    res = dict(model=model, dataset=dataset, epochs=config.epochs, precision=prec, seconds=secs,
-               n_params=sum(p.numel() for p in net.parameters()), train_images_per_s=learn.throughput.images_per_s,
+    t, net = run_config['train'], learn.model
+    res = dict(model=run_config['model'], dataset=run_config['dataset'], preset=run_config['preset'], epochs=len(rows), precision=t['precision'],
+               seconds=secs, n_params=sum(p.numel() for p in net.parameters()), train_images_per_s=learn.throughput.images_per_s,
                valid_acc=hist['accuracy'][-1], best_acc=max(hist['accuracy']), history=hist,
                skipped_batches=learn.non_finite_guard.skipped, grad_norms=learn.grad_norm.log,
-               run_dir=str(run_dir) if run_dir else None, machine=run_environment(dev), command=command)
+               budget=learn.time_budget.summary if hasattr(learn, 'time_budget') else None,
+               run_dir=str(run_dir) if run_dir else None, machine=run_environment(t['device']), command=command)
     if run_dir:
-        plot_curves(rows, names, learn.recorder.lrs, path=run_dir/'curves.png')
-        (run_dir/'results.json').write_text(json.dumps(res, indent=2))
+        plot_curves(rows, names, learn.recorder.lrs, path=Path(run_dir)/'curves.png')
+        (Path(run_dir)/'results.json').write_text(json.dumps(res, indent=2))
     res['learn'] = learn
     return res
+
+# %% ../nbs/11_training.ipynb #a6956964
+def parse_duration(s) -> float|None:
+    "Seconds in `s`: a number of seconds, or a string such as '90', '90s', '20m', '1.5h', '1h30m'."
+    if s is None or _is_num(s): return s
+    parts = re.findall(r'(\d+(?:\.\d+)?)\s*([smh]?)', str(s).strip().lower())
+    if not parts or re.sub(r'\s', '', str(s).lower()) != ''.join(n + u for n, u in parts):
+        raise ValueError(f"time_budget must be a duration such as 1200, 90s, 20m or 1h30m, got {s!r}")
+    return sum(float(n) * {'': 1, 's': 1, 'm': 60, 'h': 3600}[u] for n, u in parts)
 
 # %% ../nbs/11_training.ipynb #28b31f81
 _OVERRIDES = dict(dim='embed_dim', depth='depth', heads='num_heads', mlp_ratio='mlp_ratio', num_cls='num_cls_tokens',
                   patch_size='patch_size', img_size='img_size', drop_path='drop_path_rate',
                   ripple_stages='ripple_stages', hydra_branches='hydra_branches')
-_T, _D = TrainConfig, DataOptions                                 # the defaults of the recipe and of the data
+_FLAGS = dict(batch_size='bs')                                  # command-line names of TrainConfig fields
 
 @call_parse
 def vitnb_train(
-    model:str='mini_vit',               # Registered model name (see `vitnb_info`)
-    dataset:str='digits',               # Dataset name (see `vitnb_info`)
+    model:str=None,                     # Registered model name (default mini_vit; see `vitnb_info`)
+    dataset:str=None,                   # Dataset name (default digits; see `vitnb_info`)
+    preset:str=None,                    # Named recipe to start from (see `vitnb.presets`); the options below override it
+    dry_run:bool=False,                 # Print the resolved run (model, data, recipe) as JSON and exit
     data_path:str=None,                 # Where the dataset's files are (datasets that need files)
     download:bool=False,                # Download the dataset with torchvision if it is missing (needs the network)
     cache_dir:str=None,                 # Where decoded images are cached (default ~/.cache/vitnb)
     skip_bad:bool=False,                # Skip (and count) unreadable images instead of stopping
-    augment:str=_D.augment,             # none, basic (crop+flip), rotate, autoaugment, randaugment
-    repeats:int=_D.repeats,             # Repeated augmentation: each training image this many times per epoch
-    mixup:float=_T.mixup,               # MixUp alpha (0: off)
-    cutmix:float=_T.cutmix,             # CutMix alpha (0: off)
-    epochs:int=_T.epochs,               # Training epochs (in total, also when resuming)
-    batch_size:int=_T.bs,               # Batch size
-    lr:float=_T.lr,                     # Peak learning rate
-    weight_decay:float=_T.weight_decay, # AdamW weight decay (not applied to biases, norms, tokens)
-    warmup_epochs:float=_T.warmup_epochs, # Linear warmup epochs before the cosine decay
-    warmup_pct:float=_T.warmup_pct,     # Warmup as a fraction of training instead (overrides --warmup-epochs)
-    min_lr:float=_T.min_lr,             # Learning rate at the end of the cosine
-    label_smoothing:float=_T.label_smoothing, # Label smoothing of the cross-entropy
-    grad_clip:float=_T.grad_clip,       # Clip the global gradient norm to this value
-    grad_log_every:int=_T.grad_log_every, # Log the gradient norm every this many iterations
+    augment:str=None,                   # none (default), basic (crop+flip), rotate, rotate_erase, autoaugment, randaugment
+    repeats:int=None,                   # Repeated augmentation: each training image this many times per epoch (default 1)
+    keep_epoch_length:bool=False,       # With --repeats: keep N samples per epoch (DeiT's RASampler)
+    mixup:float=None,                   # MixUp alpha (default 0: off)
+    cutmix:float=None,                  # CutMix alpha (default 0: off)
+    mix_p:float=None,                   # Share of batches MixUp/CutMix mix (default 1)
+    epochs:int=None,                    # Training epochs, in total, also when resuming (default 30; with --time-budget: the most)
+    batch_size:int=None,                # Batch size of one optimizer step (default 128)
+    accumulate:int=None,                # Micro-batches per step: batch-size/accumulate images each (default 1)
+    time_budget:str=None,               # Train for this long (1200, 90s, 20m, 1h30m): the schedule ends with it
+    lr:float=None,                      # Peak learning rate (default 1e-3)
+    weight_decay:float=None,            # AdamW weight decay, not applied to biases, norms, tokens (default 0.05)
+    warmup_epochs:float=None,           # Linear warmup epochs before the cosine decay (default 2)
+    warmup_pct:float=None,              # Warmup as a fraction of training instead (overrides --warmup-epochs)
+    min_lr:float=None,                  # Learning rate at the end of the cosine (default 1e-5)
+    label_smoothing:float=None,         # Label smoothing of the cross-entropy (default 0.1)
+    grad_clip:float=None,               # Clip the global gradient norm to this value (default: no clipping)
+    grad_log_every:int=None,            # Log the gradient norm every this many iterations (default 50)
     skip_nonfinite:bool=False,          # Skip batches with a NaN/inf loss (counted) instead of stopping
-    seed:int=_T.seed,                   # Random seed
-    precision:str=_T.precision,         # fp32, bf16, fp16 (CUDA) or auto
-    device:str=_T.device,               # cpu, cuda, cuda:1, ... (default: cuda if available)
-    save_dir:str='runs',                # Parent directory of the run directories
-    run_name:str=_T.run_name,           # Run directory name (default <model>_<dataset>_<YYYYMMDD_HHMMSS>)
-    save_freq:int=_T.save_freq,         # Also keep epoch_N.pth every this many epochs (0: only best.pth and last.pth)
-    resume:str=None,                    # Checkpoint to resume from (its run directory is continued)
+    seed:int=None,                      # Random seed (default 0)
+    precision:str=None,                 # fp32, bf16, fp16 (CUDA) or auto (default auto)
+    device:str=None,                    # cpu, cuda, cuda:1, ... (default: cuda if available)
+    save_dir:str=None,                  # Parent directory of the run directories (default runs)
+    run_name:str=None,                  # Run directory name (default <model>_<dataset>_<YYYYMMDD_HHMMSS>)
+    save_freq:int=None,                 # Also keep epoch_N.pth every this many epochs (default 0: only best.pth and last.pth)
+    resume:str=None,                    # Checkpoint to continue: its run directory, model, data and recipe
     no_tensorboard:bool=False,          # Do not write TensorBoard logs
     compile:bool=False,                 # torch.compile the model: faster steps after a one-time compilation (needs a C++ compiler)
     dim:int=None,                       # Model override: embedding width
@@ -356,24 +552,41 @@ def vitnb_train(
     hydra_branches:int=None,            # Model override (hydra_vit): query branches
 ):
     "Train a vitnb model on a dataset and save the best checkpoint, config, logs and curves."
-    given = dict(dim=dim, depth=depth, heads=heads, mlp_ratio=mlp_ratio, num_cls=num_cls, patch_size=patch_size,
-                 img_size=img_size, drop_path=drop_path, ripple_stages=ripple_stages, hydra_branches=hydra_branches)
-    overrides = {_OVERRIDES[k]: v for k, v in given.items() if v is not None}
-    data = dict(data_path=data_path, download=download or None, cache_dir=cache_dir, skip_bad=skip_bad or None,
-                augment=None if augment == 'none' else augment, repeats=None if repeats == 1 else repeats)
-    command = ' '.join(['vitnb_train'] + [shlex.quote(a) for a in sys.argv[1:]])
+    args = dict(locals())
+    return _train_cli(args)
+
+# %% ../nbs/11_training.ipynb #d5e99aa0
+def _given(args:dict, names) -> dict:
+    "The options among `names` given on the command line (None and False mean not given)."
+    return {n: args[n] for n in names if args[n] is not None and args[n] is not False}
+
+def _train_cli(a:dict):
+    overrides = {_OVERRIDES[k]: v for k, v in _given(a, _OVERRIDES).items()}
+    data = _given(a, ('data_path', 'download', 'cache_dir', 'skip_bad', 'augment', 'repeats', 'keep_epoch_length'))
+    train = {_FLAGS.get(k, k): v for k, v in _given(a, [k for k in a if _FLAGS.get(k, k) in TRAIN_FIELDS]).items()}
+    if a['no_tensorboard']: train['tensorboard'] = False
+    if a['resume'] is None: train.setdefault('save_dir', 'runs')
+    command = ' '.join(['vitnb_train'] + [shlex.quote(x) for x in sys.argv[1:]])
     try:
-        config = TrainConfig(epochs=epochs, bs=batch_size, lr=lr, weight_decay=weight_decay, warmup_epochs=warmup_epochs,
-                             warmup_pct=warmup_pct, min_lr=min_lr, label_smoothing=label_smoothing, mixup=mixup, cutmix=cutmix,
-                             grad_clip=grad_clip, grad_log_every=grad_log_every, skip_nonfinite=skip_nonfinite, seed=seed,
-                             precision=precision, device=device, save_dir=save_dir, run_name=run_name, save_freq=save_freq,
-                             tensorboard=not no_tensorboard, compile=compile)
-        res = fit_model(model, dataset, config, data_kwargs=data, resume=resume, command=command, **overrides)
-    except (KeyError, ValueError, TypeError, FileNotFoundError, IsADirectoryError, NonFiniteLossError) as e:
-        sys.exit(f"vitnb_train: error: {e.args[0] if e.args else e}")
-    run = Path(res['run_dir'])
+        if 'time_budget' in train: train['time_budget'] = parse_duration(train['time_budget'])
+        kw = dict(preset=a['preset'], data_kwargs=data, resume=a['resume'], **train, **overrides)
+        if a['dry_run']: return _print_run(resolve_run(a['model'], a['dataset'], **kw))
+        res = fit_model(a['model'], a['dataset'], command=command, **kw)
+    except (KeyError, ValueError, TypeError, FileNotFoundError, FileExistsError, IsADirectoryError, NonFiniteLossError) as e:
+        sys.exit(f"vitnb_train: error: {_message(e)}")
+    run, best = Path(res['run_dir']), res['learn'].checkpointer.best_path
     print(f"{res['model']} on {res['dataset']}: valid accuracy {res['valid_acc']:.4f} (best {res['best_acc']:.4f}) after "
-          f"{epochs} epochs in {res['seconds']:.1f} s ({res['train_images_per_s']:.0f} train images/s, "
+          f"{res['epochs']} epochs in {res['seconds']:.1f} s ({res['train_images_per_s']:.0f} train images/s, "
           f"{res['n_params']:,} parameters, {res['precision']})")
-    print(f"checkpoint: {run/'best.pth'}  curves: {run/'curves.png'}  log: {run/'history.csv'}")
+    print(f"checkpoint: {best or 'none (no epoch had a finite ' + 'accuracy)'}  curves: {run/'curves.png'}  log: {run/'history.csv'}")
     return res
+
+def _message(e:Exception) -> str:
+    "The error's own message, without the prefix fastai adds when it passes through a callback."
+    msg = str(e.args[0] if e.args else e)
+    return msg.split(':\n\t', 1)[-1] if msg.startswith('Exception occured in') else msg
+
+def _print_run(r:dict) -> dict:
+    print(json.dumps(dict(model=r['model'], dataset=r['dataset'], preset=r['preset'], train=asdict(r['config']),
+                          data=r['data_kwargs'], model_overrides=r['model_overrides']), indent=2, default=str))
+    return r

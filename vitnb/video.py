@@ -83,7 +83,7 @@ def fit_video(model:str='slot_video_tiny', data:str='moving_digits', config:Trai
     MODELS.get(model)
     set_seed(config.seed)
     dev = default_device(config.device)
-    dls = dls or video_dls(data, **data_kw, bs=config.bs, device=dev)
+    dls = dls or video_dls(data, **data_kw, bs=config.micro_bs, device=dev)
     T, C, H, W = dls.train_ds.tensors[0].shape[1:]
     model_kwargs = ck['config']['model_kwargs'] if ck is not None else dict(
         img_size=H, in_chans=C, attention=attention, triple_mode=triple_mode, triple_window=triple_window, **model_overrides)
