@@ -17,6 +17,7 @@ install: $(STAMP)
 
 # The main job: train Mini-ViT on the embedded digits dataset, then evaluate the best checkpoint.
 demo: $(STAMP)
+	@if [ -d runs/demo ]; then echo "replacing the previous demo run in runs/demo"; rm -rf runs/demo; fi
 	$(BIN)/vitnb_train --model mini_vit --dataset digits --patch-size 2 --epochs 50 --batch-size 64 --lr 2e-3 --warmup-epochs 3 --save-dir runs --run-name demo
 	$(BIN)/vitnb_eval --checkpoint runs/demo/best.pth --dataset digits
 	@echo "plots: runs/demo/curves.png  checkpoint: runs/demo/best.pth  config: runs/demo/config.json"

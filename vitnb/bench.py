@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/benchmarks.html.md"""
 
 # %% ../nbs/13_benchmarks.ipynb #1ef24a96
 from __future__ import annotations
-import datetime, functools, json, math, platform, statistics, sys, time
+import datetime, functools, json, math, os, platform, statistics, sys, time
 from pathlib import Path
 import torch
 from fastcore.script import call_parse, CliError, is_cli
@@ -359,6 +359,7 @@ def _csv(s, typ=str): return tuple(typ(v) for v in s.split(',')) if isinstance(s
 def _model_task(task:str, model:str, vs:str, *, precision:str, peer_precision:str, peer_attn:str, batch:int, repeats:int,
                 calls:int, device:str, compile:str, overrides:dict, command:str, json:str) -> dict:
     "The record of `vitnb_bench train|infer|profile`: measure, print the table, write JSON on request."
+    _check_writable(json, '--json')
     try:
         if task == 'profile':
             dev = default_device(device); prec = resolve_precision(precision, dev)
@@ -376,10 +377,25 @@ def _model_task(task:str, model:str, vs:str, *, precision:str, peer_precision:st
 
 
 # %% ../nbs/13_benchmarks.ipynb #bd9c028b
+def _sizes(s:str) -> tuple:
+    "`--sizes` as token counts; a `CliError` unless every one is an integer >= 1."
+    try: sizes = _csv(s, int)
+    except ValueError: raise CliError(f"--sizes must be comma-separated token counts such as 64,256,1024, got {s!r}") from None
+    if not sizes or min(sizes) < 1: raise CliError(f"--sizes must be token counts >= 1, got {s!r}")
+    return sizes
+
+def _check_writable(path, flag:str):
+    "A `CliError` now, before any measurement, if the file `path` could not be written."
+    if path is None: return
+    d = Path(path).parent
+    if not d.is_dir() or not os.access(d, os.W_OK) or Path(path).is_dir():
+        raise CliError(f"cannot write {flag} {path}: {d} is not a writable directory" if not Path(path).is_dir() else f"{flag} {path} is a directory")
+
 def _scaling_task(mixers, sizes, *, quick:bool, dim:int, heads:int, batch:int, repeats:int, warmup:int, max_mem_gib:float,
                   device:str, command:str, json:str, plot:str) -> dict:
     "The record of `vitnb_bench scaling`: sweep, print the table, write JSON and the plot on request."
-    sizes = _csv(sizes, int) if sizes else (QUICK_SIZES if quick else FULL_SIZES)
+    sizes = _sizes(sizes) if sizes else (QUICK_SIZES if quick else FULL_SIZES)
+    for path, flag in ((json, '--json'), (plot, '--plot')): _check_writable(path, flag)
     mixers = _csv(mixers) if mixers else tuple(SCALING_MIXERS)
     bad = [m for m in mixers if m not in SCALING_MIXERS]
     if bad: raise CliError(f"unknown mixer(s) {bad}: expected some of {tuple(SCALING_MIXERS)}")

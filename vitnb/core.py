@@ -27,9 +27,16 @@ def set_seed(seed:int=0, deterministic:bool=False):
 
 # %% ../nbs/00_core.ipynb #86a56eba
 def default_device(device:str|torch.device|None=None) -> torch.device:
-    "`device` if given, else CUDA when available, else CPU."
-    if device not in (None, 'auto'): return torch.device(device)
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    "`device` if given (a `ValueError` for an unknown name or an absent GPU), else CUDA when available, else CPU."
+    if device in (None, 'auto'): return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"Unknown device {device!r}: expected cpu, cuda, cuda:N or mps (or leave it unset for CUDA when available)") from None
+    if dev.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but PyTorch sees no CUDA GPU here (torch.cuda.is_available() is False): use cpu")
+    if dev.type == 'mps' and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r} asked for, but the Apple MPS backend is not available here: use cpu")
+    return dev
 
 # %% ../nbs/00_core.ipynb #9e7d6dd9
 def cpu_bf16_support() -> dict:

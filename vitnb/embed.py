@@ -11,19 +11,29 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['check_image_batch', 'to_2tuple', 'PatchEmbed', 'CLSTokens', 'sincos_1d', 'sincos_2d', 'Sinusoidal2DPositionEmbed',
-           'rope_angles', 'apply_rope', 'RoPE1D', 'RoPE2D', 'token_grid', 'check_grid']
+__all__ = ['check_float_input', 'check_image_batch', 'to_2tuple', 'PatchEmbed', 'CLSTokens', 'sincos_1d', 'sincos_2d',
+           'Sinusoidal2DPositionEmbed', 'rope_angles', 'apply_rope', 'RoPE1D', 'RoPE2D', 'token_grid', 'check_grid']
 
 # %% ../nbs/01_embed.ipynb #39577290
-def check_image_batch(x:torch.Tensor, in_chans:int, img_size:tuple):
-    "Raise a `ValueError` naming the problem unless `x` is `(B, in_chans, *img_size)`."
+def check_float_input(x:torch.Tensor, dtype:torch.dtype=None):
+    "Raise a `ValueError` unless `x` holds floats of the model's `dtype` (any float under autocast)."
+    if not x.is_floating_point():
+        raise ValueError(f"Expected float images (normalised, as vitnb.data serves them), got {x.dtype}: convert with x.float() and normalise")
+    if dtype is not None and x.dtype != dtype and not torch.is_autocast_enabled(x.device.type):
+        raise ValueError(f"Input dtype {x.dtype} differs from the model's {dtype}: cast the input (x.to({dtype})) or the model "
+                         f"(model.to({x.dtype})), or run under torch.autocast")
+
+def check_image_batch(x:torch.Tensor, in_chans:int, img_size:tuple, dtype:torch.dtype=None):
+    "Raise a `ValueError` naming the problem unless `x` is a non-empty float batch `(B, in_chans, *img_size)`."
     if x.ndim != 4:
         raise ValueError(f"Expected a 4D image batch (B, C, H, W), got a {x.ndim}D tensor of shape {tuple(x.shape)}")
+    if x.shape[0] == 0: raise ValueError(f"Expected at least one image, got an empty batch of shape {tuple(x.shape)}")
     if x.shape[1] != in_chans:
         raise ValueError(f"Expected {in_chans} channel(s), got {x.shape[1]} (input shape {tuple(x.shape)})")
     if tuple(x.shape[-2:]) != tuple(img_size):
         raise ValueError(f"Expected images of size {tuple(img_size)}, got {tuple(x.shape[-2:])}: "
                          f"resize the input or build the model with img_size={tuple(x.shape[-2:])}")
+    check_float_input(x, dtype)
 
 # %% ../nbs/01_embed.ipynb #944cceef
 def to_2tuple(x) -> tuple: return tuple(x) if isinstance(x, (tuple, list)) else (x, x)
@@ -33,6 +43,7 @@ class PatchEmbed(nn.Module):
     def __init__(self, *, img_size=32, patch_size=4, in_chans=3, embed_dim=96):
         super().__init__()
         self.img_size, self.patch_size, self.in_chans = to_2tuple(img_size), to_2tuple(patch_size), in_chans
+        if not all(isinstance(p, int) and p >= 1 for p in self.patch_size): raise ValueError(f"patch_size must be an integer >= 1, got {patch_size!r}")
         bad = [f"{s} % {p} = {s % p}" for s, p in zip(self.img_size, self.patch_size) if s % p]
         if bad: raise ValueError(f"img_size {self.img_size} is not divisible by patch_size {self.patch_size} ({', '.join(bad)})")
         self.grid_size = tuple(s // p for s, p in zip(self.img_size, self.patch_size))
@@ -40,7 +51,7 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=self.patch_size, stride=self.patch_size)
 
     def forward(self, x):
-        check_image_batch(x, self.in_chans, self.img_size)
+        check_image_batch(x, self.in_chans, self.img_size, self.proj.weight.dtype)
         return self.proj(x).flatten(2).transpose(1, 2)  # (B, D, H/P, W/P) -> (B, N, D)
 
 # %% ../nbs/01_embed.ipynb #d4314305

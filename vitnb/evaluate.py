@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/evaluate.html.md"""
 
 # %% ../nbs/12_evaluate.ipynb #66bfb280
 from __future__ import annotations
-import hashlib, json, sys, time
+import csv, hashlib, json, sys, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -136,8 +136,17 @@ def vitnb_eval(
     return r
 
 # %% ../nbs/12_evaluate.ipynb #9aaa2d05
-_RECORD_KEYS = ('model', 'dataset', 'epochs', 'precision', 'seconds', 'n_params', 'train_images_per_s', 'valid_acc',
-                'best_acc', 'machine', 'command')
+_RECORD_KEYS = ('model', 'dataset', 'preset', 'epochs', 'precision', 'seconds', 'n_params', 'train_images_per_s', 'valid_acc',
+                'best_acc', 'budget', 'history', 'machine', 'command')
+
+def _epoch_ends(history_csv:Path) -> list:
+    "Seconds from the start of training to the end of each epoch (summing the `time` column fastai writes, `m:ss`)."
+    ends, t = [], 0.
+    for row in csv.DictReader(history_csv.open()):
+        s = 0.
+        for part in row['time'].split(':'): s = 60 * s + float(part)
+        t += s; ends.append(t)
+    return ends
 
 def run_record(run_dir) -> dict:
     "The summary of a finished `vitnb_train` run (and its `vitnb_eval` of best.pth, if any) for a results table."
@@ -146,6 +155,7 @@ def run_record(run_dir) -> dict:
         raise FileNotFoundError(f"No results.json in {run_dir}: expected a run directory written by vitnb_train")
     r = json.loads((run_dir/'results.json').read_text())
     rec = {k: r.get(k) for k in _RECORD_KEYS}
+    if rec['history'] is not None and (run_dir/'history.csv').exists(): rec['history']['epoch_end_s'] = _epoch_ends(run_dir/'history.csv')
     for f in sorted(run_dir.glob('best_eval_*.json')):
         e = json.loads(f.read_text())
         rec['eval'] = {k: e.get(k) for k in ('dataset', 'top1', 'top5', 'n', 'images_per_s', 'precision')}

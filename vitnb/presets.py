@@ -55,6 +55,13 @@ register_preset(Preset('mini_vit_seed003', "Mini-ViT's recipe (seed 003): batch 
     data=dict(augment='autoaugment', repeats=3, keep_epoch_length=True), models=('mini_vit',),
     source="seed 003, 'Reproducing Experiments' (best model) and its defaults"))
 
+# %% ../nbs/11b_presets.ipynb #721d8e3a
+_MINI_FAMILY = ('mini_vit', 'mini_vit_ripple', 'mini_vit_hydra', 'mini_vit_hydra_bolya', 'mini_vit_triple', 'qavit_mini')
+register_preset(Preset('mini_vit_cpu', "A short CPU budget on Mini-ViT's backbone: lr 2e-3 after 1 warmup epoch, cosine to 1e-5, "
+    "crop + flip, label smoothing 0.1, clipping 1.0, batch 128 (use with --time-budget)",
+    train=dict(bs=128, lr=2e-3, weight_decay=0.05, warmup_epochs=1, min_lr=1e-5, label_smoothing=0.1, grad_clip=1.0),
+    data=dict(augment='basic'), models=_MINI_FAMILY, source='vitnb: the measured Mini-ViT CIFAR-10 run and the comparison runs'))
+
 # %% ../nbs/11b_presets.ipynb #9d10036c
 def show_preset(name:str, defaults:dict=None) -> str:
     "Markdown table of preset `name`: each value it sets, and (with `defaults`) the defaults it keeps."

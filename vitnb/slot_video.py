@@ -12,7 +12,7 @@ from torch import nn
 from einops import rearrange
 from fastcore.basics import patch
 from .core import register_model, build_config
-from .embed import PatchEmbed, Sinusoidal2DPositionEmbed, to_2tuple
+from .embed import PatchEmbed, Sinusoidal2DPositionEmbed, to_2tuple, check_float_input
 from .attention import attention
 from .vit import Block, Mlp, init_weights
 from .triple_wise import TRIPLE_MODES   # also registers the 'triple' mixer
@@ -153,6 +153,9 @@ def check_video_batch(x:torch.Tensor, in_chans:int, img_size, patch_size:int):
     "Raise a `ValueError` naming the problem unless `x` is a `(B, T, in_chans, *img_size)` video batch."
     if x.ndim != 5:
         raise ValueError(f"Expected a 5D video batch (B, T, C, H, W), got a {x.ndim}D tensor of shape {tuple(x.shape)}")
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"Expected at least one clip of at least one frame, got a batch of shape {tuple(x.shape)}")
+    check_float_input(x)
     H, W = x.shape[-2:]
     if H % patch_size or W % patch_size:
         raise ValueError(f"Frame size {H}x{W} is not divisible by the patch size {patch_size}: "

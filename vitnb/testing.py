@@ -131,9 +131,10 @@ def check_all_models(names=None, *, max_depth:int=None, **kw) -> list:
 
 def print_checks(rows:list):
     "The result rows of `check_all_models` as a table."
-    print(f"{'model':18} {'params':>11} {'input':>22} {'output':>18} {'leak':>8} {'bf16 diff':>9} {'s':>5}")
+    w = max([18] + [len(r['model']) for r in rows])
+    print(f"{'model':{w}} {'params':>11} {'input':>22} {'output':>18} {'leak':>8} {'bf16 diff':>9} {'s':>5}")
     for r in rows:
-        print(f"{r['model']:18} {r['params']:11,} {str(r['input']):>22} {str(r['output']):>18} "
+        print(f"{r['model']:{w}} {r['params']:11,} {str(r['input']):>22} {str(r['output']):>18} "
               f"{r['batch_leak']:8.1e} {r.get('bf16_max_diff', float('nan')):9.1e} {r['seconds']:5.2f}")
 
 # %% ../nbs/00a_testing.ipynb #9c72613c

@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/training.html.md"""
 
 # %% ../nbs/11_training.ipynb #5ed19ee8
 from __future__ import annotations
-import fcntl, importlib.util, json, math, os, re, shlex, sys, time, warnings
+import fcntl, importlib.util, json, math, os, re, shlex, shutil, sys, time, warnings
 from collections import deque
 from dataclasses import dataclass, asdict, fields, replace
 from datetime import datetime
@@ -40,8 +40,8 @@ __all__ = ['TRAIN_FIELDS', 'RESUME_CHANGES', 'CPUMixedPrecision', 'precision_cal
            'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'budget_progress', 'TimeBudget',
            'check_train_config', 'TrainConfig', 'train_config', 'HistoryCSV', 'claim_run_dir', 'RunDirLock',
            'run_callbacks', 'resume_from', 'recipe_callbacks', 'build_learner', 'fit_learner', 'run_history',
-           'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model', 'run_results', 'parse_duration',
-           'vitnb_train']
+           'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model', 'run_results', 'interrupted',
+           'parse_duration', 'vitnb_train']
 
 # %% ../nbs/11_training.ipynb #aee25a0a
 class CPUMixedPrecision(Callback):
@@ -166,7 +166,8 @@ def after_batch(self:TimeBudget):
     now = time.perf_counter()
     if self.last is not None: self.times.append(now - self.last)
     self.last = now
-    if len(self.times) >= self.measure and self.train_iter % self.every == 0: self.plan()
+    if now - self.t0 >= self.seconds: self.planned = min(self.planned, self.train_iter)    # out of time, measured or not
+    elif len(self.times) >= self.measure and self.train_iter % self.every == 0: self.plan()
 
 @patch
 def before_epoch(self:TimeBudget):
@@ -220,6 +221,7 @@ def check_train_config(c) -> None:
               ('save_freq', _is_int(c.save_freq) and c.save_freq >= 0, 'an integer >= 0 (0: off)')]
     for name, ok, expected in checks:
         if not ok: raise ValueError(f"{name} must be {expected}, got {getattr(c, name)!r}")
+    if c.device is not None: default_device(c.device)          # an unknown device, or a GPU that is not there
 
 # %% ../nbs/11_training.ipynb #1da28b6b
 @dataclass
@@ -295,9 +297,18 @@ class HistoryCSV(CSVLogger):
         if len(log) > 2: return super()._write_line(log)
         self.old_logger(log)                                   # an epoch skipped while resuming has no row
 
-def claim_run_dir(run_dir, resume:bool=False):
+def _writable_dir(run_dir:Path, need:int=0):
+    "Create `run_dir` and check that a file of `need` bytes fits in it; a one-line `OSError` otherwise."
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = run_dir/f'.write_test_{os.getpid()}'; probe.write_bytes(b'0'); probe.unlink()
+    except OSError as e: raise OSError(f"cannot write the run directory {run_dir}: {e.strerror or e}") from None
+    free = shutil.disk_usage(run_dir).free
+    if free < need: raise OSError(f"only {free / 2**20:.0f} MiB free in {run_dir}; the checkpoints need about {need / 2**20:.0f} MiB")
+
+def claim_run_dir(run_dir, resume:bool=False, need:int=0):
     "Lock `run_dir` for this process (released when it ends); refuse one another live run holds, or one holding a finished run unless resuming."
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(run_dir); _writable_dir(run_dir, need)
     lock = open(run_dir/'.lock', 'a+')
     try: fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -348,7 +359,8 @@ def build_learner(model:nn.Module, dls, loss_func, metrics:list, monitor:str, co
                   run_dir=None, run_config:dict=None, resume:dict=None, cbs:list=None) -> Learner:
     "The vitnb `Learner` of `model` on `dls` with the recipe `config`; saves into `run_dir` if given, continues `resume` if given."
     dev = default_device(config.device)
-    lock = [RunDirLock(claim_run_dir(run_dir, resume is not None))] if run_dir is not None else []
+    need = 3 * 3 * 4 * sum(p.numel() for p in model.parameters())              # best, last and a temporary file of weights + Adam
+    lock = [RunDirLock(claim_run_dir(run_dir, resume is not None, need))] if run_dir is not None else []
     cbs = [*lock, Throughput(), NonFiniteGuard(run_dir, run_config, skip=config.skip_nonfinite), GradNorm(config.grad_clip, config.grad_log_every),
            *recipe_callbacks(config, dev), *(cbs or [])]
     if run_dir is not None: cbs += run_callbacks(run_dir, run_config, config, monitor, mode, resume)
@@ -362,10 +374,13 @@ def fit_learner(learn:Learner, config:TrainConfig, progress:bool=None) -> float:
     "Fit `learn` for `config.epochs` (from `learn.resume_epoch`); the seconds it took."
     if progress is None: progress = sys.stdout.isatty()
     t0 = time.perf_counter()
-    if progress: learn.fit(config.epochs, config.lr, start_epoch=learn.resume_epoch)
-    else:
-        learn.logger = plain_logger(learn)
-        with learn.no_bar(): learn.fit(config.epochs, config.lr, start_epoch=learn.resume_epoch)
+    try:
+        if progress: learn.fit(config.epochs, config.lr, start_epoch=learn.resume_epoch)
+        else:
+            learn.logger = plain_logger(learn)
+            with learn.no_bar(): learn.fit(config.epochs, config.lr, start_epoch=learn.resume_epoch)
+    finally:                                                   # also after an error or Ctrl-C: the run directory is free
+        if hasattr(learn, 'run_dir_lock'): learn.run_dir_lock.lock.close()
     return time.perf_counter() - t0
 
 def run_history(learn:Learner) -> tuple:
@@ -466,7 +481,8 @@ def fit_model(model:str=None, dataset:str=None, config:TrainConfig=None, *, pres
     run_dir = config.run_dir(f"{model}_{dataset}_{datetime.now():%Y%m%d_%H%M%S}")
     learn = build_learner(net, dls, CrossEntropyLossFlat(label_smoothing=config.label_smoothing), classification_metrics(info.num_classes),
                           'accuracy', config, run_dir=run_dir, run_config=run_config, resume=ck, cbs=cbs)
-    secs = fit_learner(learn, config, progress)
+    try: secs = fit_learner(learn, config, progress)
+    except KeyboardInterrupt: raise KeyboardInterrupt(interrupted(learn, run_dir)) from None
     return run_results(learn, run_config, secs, run_dir, command)
 
 # %% ../nbs/11_training.ipynb #90e4c7de
@@ -486,6 +502,13 @@ def run_results(learn:Learner, run_config:dict, secs:float, run_dir, command:str
         (Path(run_dir)/'results.json').write_text(json.dumps(res, indent=2))
     res['learn'] = learn
     return res
+
+def interrupted(learn:Learner, run_dir) -> str:
+    "What an interrupted run leaves: the epoch it stopped in and the checkpoint to continue from."
+    last = Path(run_dir)/'last.pth' if run_dir else None
+    where = f"interrupted during epoch {learn.epoch + 1}"
+    if last is None or not last.exists(): return where + ": no epoch had finished, nothing to resume"
+    return where + f"; {last} holds the last finished epoch: continue with vitnb_train --resume {last}"
 
 # %% ../nbs/11_training.ipynb #a6956964
 def parse_duration(s) -> float|None:
@@ -572,8 +595,8 @@ def _train_cli(a:dict):
         kw = dict(preset=a['preset'], data_kwargs=data, resume=a['resume'], **train, **overrides)
         if a['dry_run']: return _print_run(resolve_run(a['model'], a['dataset'], **kw))
         res = fit_model(a['model'], a['dataset'], command=command, **kw)
-    except (KeyError, ValueError, TypeError, FileNotFoundError, FileExistsError, IsADirectoryError, NonFiniteLossError) as e:
-        sys.exit(f"vitnb_train: error: {_message(e)}")
+    except (KeyError, ValueError, TypeError, OSError, NonFiniteLossError) as e: sys.exit(f"vitnb_train: error: {_message(e)}")
+    except KeyboardInterrupt as e: sys.exit(f"vitnb_train: {e.args[0] if e.args else 'interrupted'}")
     run, best = Path(res['run_dir']), res['learn'].checkpointer.best_path
     print(f"{res['model']} on {res['dataset']}: valid accuracy {res['valid_acc']:.4f} (best {res['best_acc']:.4f}) after "
           f"{res['epochs']} epochs in {res['seconds']:.1f} s ({res['train_images_per_s']:.0f} train images/s, "
@@ -583,6 +606,7 @@ def _train_cli(a:dict):
 
 def _message(e:Exception) -> str:
     "The error's own message, without the prefix fastai adds when it passes through a callback."
+    if isinstance(e, OSError) and e.strerror: return e.strerror + (f": {e.filename}" if e.filename else '')
     msg = str(e.args[0] if e.args else e)
     return msg.split(':\n\t', 1)[-1] if msg.startswith('Exception occured in') else msg
 

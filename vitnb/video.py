@@ -79,6 +79,9 @@ def fit_video(model:str='slot_video_tiny', data:str='moving_digits', config:Trai
     config, model_overrides = train_config(config or TrainConfig(**VIDEO_RECIPE), **kwargs)
     ck = load_checkpoint(resume) if resume else None
     data_kw = dict(n_train=n_train, n_valid=n_valid, seq_len=seq_len, stride=stride, img_size=img_size, in_chans=in_chans, seed=config.seed)
+    for k in ('n_train', 'n_valid', 'seq_len', 'stride', 'img_size'):
+        v = data_kw[k]
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1: raise ValueError(f"{k} must be an integer >= 1, got {v!r}")
     if ck is not None: model, data, data_kw = ck['config']['model'], ck['config']['dataset'], ck['config']['data_kwargs']
     MODELS.get(model)
     set_seed(config.seed)
@@ -166,7 +169,7 @@ def vitnb_video(
         res = fit_video(model, data, config, attention=attention, triple_mode=triple_mode, triple_window=_window(triple_window),
                         n_train=n_train, n_valid=n_valid, seq_len=seq_len, stride=stride, img_size=img_size, in_chans=in_chans,
                         resume=resume, **{k: v for k, v in given.items() if v is not None})
-    except (KeyError, ValueError, TypeError, FileNotFoundError, IsADirectoryError, ImportError, NonFiniteLossError) as e:
+    except (KeyError, ValueError, TypeError, OSError, ImportError, NonFiniteLossError) as e:
         sys.exit(f"vitnb_video: error: {e.args[0] if e.args else e}")
     learn = res['learn']
     plot_reconstruction({res['attention']: learn.model}, learn.dls.valid_ds.tensors[0][0], Path(res['save_dir'])/'recon.png')

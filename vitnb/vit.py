@@ -110,9 +110,11 @@ class ViT(nn.Module):
 @patch
 def check_config(self:ViT, cfg):
     "Raise a `ValueError` naming the field when `cfg` cannot build this model."
-    for f in ('num_classes', 'embed_dim', 'depth', 'in_chans'):
+    for f in ('num_classes', 'embed_dim', 'depth', 'in_chans', 'num_heads'):
         v = getattr(cfg, f)
         if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1): raise ValueError(f"{f} must be an integer >= 1, got {v!r}")
+    p = self.patch_size_for(cfg)
+    if not (isinstance(p, int) and not isinstance(p, bool) and p >= 1): raise ValueError(f"patch_size must be an integer >= 1, got {p!r}")
     if self.pool not in ('cls', 'mean'): raise ValueError(f"pool must be 'cls' or 'mean', got {self.pool!r}")
     if self.pool == 'cls' and getattr(cfg, 'num_cls_tokens', 0) < 1: raise ValueError("pool='cls' needs num_cls_tokens >= 1")
 
