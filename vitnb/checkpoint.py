@@ -165,9 +165,11 @@ class Checkpointer(Callback):
 # %% ../nbs/11a_checkpoint.ipynb #fa4fd154
 @patch
 def state(self:Checkpointer, epoch:int) -> dict:
-    "The checkpoint dict of the run after `epoch`."
-    scaler = getattr(self.learn, 'scaler', None)
-    return dict(epoch=epoch, model_state_dict=self.model.state_dict(), optimizer_state_dict=self.opt.state_dict(),
+    "The checkpoint dict of the run after `epoch` (with a `WeightEMA`: the averaged weights as the model's, the training ones beside)."
+    scaler, ema = getattr(self.learn, 'scaler', None), getattr(self.learn, 'weight_ema', None)
+    extra = dict(train_state_dict=self.model.state_dict(), ema_steps=ema.steps) if ema is not None else {}
+    return dict(epoch=epoch, model_state_dict=ema.weights() if ema is not None else self.model.state_dict(), **extra,
+                optimizer_state_dict=self.opt.state_dict(),
                 scaler_state_dict=scaler.state_dict() if scaler is not None else None,
                 best_acc1=self.best if self.monitor == 'accuracy' else None, monitor=self.monitor, mode=self.mode,
                 best=self.best, config=_with_classes(self.config, self.dls), rng_state=rng_state(self.dls), history=self.history,

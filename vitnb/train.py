@@ -27,6 +27,7 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy, top_k_accuracy
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import to_float
+from torch.optim.swa_utils import AveragedModel
 import vitnb
 from .core import create_model, MODELS, PRECISIONS, set_seed, default_device, resolve_precision, run_environment
 from .data import DataOptions, DATASETS, get_dls
@@ -37,11 +38,11 @@ from .checkpoint import (CKPT_KEYS, save_checkpoint,  # the checkpoint names sta
 
 # %% auto #0
 __all__ = ['TRAIN_FIELDS', 'RESUME_CHANGES', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw', 'warmup_cosine',
-           'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'budget_progress', 'TimeBudget',
-           'check_train_config', 'TrainConfig', 'train_config', 'HistoryCSV', 'claim_run_dir', 'RunDirLock',
-           'run_callbacks', 'resume_from', 'recipe_callbacks', 'build_learner', 'fit_learner', 'run_history',
-           'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model', 'run_results', 'interrupted',
-           'parse_duration', 'vitnb_train']
+           'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'ema_decay', 'WeightEMA',
+           'budget_progress', 'TimeBudget', 'check_train_config', 'TrainConfig', 'train_config', 'HistoryCSV',
+           'claim_run_dir', 'RunDirLock', 'run_callbacks', 'resume_from', 'recipe_callbacks', 'build_learner',
+           'fit_learner', 'run_history', 'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model',
+           'run_results', 'interrupted', 'parse_duration', 'vitnb_train']
 
 # %% ../nbs/11_training.ipynb #aee25a0a
 class CPUMixedPrecision(Callback):
@@ -130,6 +131,46 @@ class _SomeBatches:
 class RandomMixUp(_SomeBatches, MixUp): "fastai's `MixUp` (alpha `alpha`) on each training batch with probability `p`."
 class RandomCutMix(_SomeBatches, CutMix): "fastai's `CutMix` (beta `alpha`) on each training batch with probability `p`."
 
+# %% ../nbs/11_training.ipynb #496eecb8
+def ema_decay(decay:float, step:int) -> float:
+    "The EMA decay at update `step` (0-based): `decay`, warmed up as `(1 + step) / (10 + step)`."
+    return min(decay, (1 + step) / (10 + step))
+
+class WeightEMA(Callback):
+    "Exponential moving average of the weights (`AveragedModel`): validated, checkpointed and kept at the end of training."
+    order = 5
+    def __init__(self, decay:float=0.999): self.decay, self.resume = decay, None
+    def _avg(self, ema, cur, n):                               # AveragedModel's multi_avg_fn: (averaged, current, n_averaged)
+        torch._foreach_lerp_(ema, cur, 1 - ema_decay(self.decay, int(n)))
+    def before_fit(self):
+        self.avg = AveragedModel(self.model, multi_avg_fn=self._avg, use_buffers=True)
+        if self.resume is not None:
+            state, steps = self.resume
+            self.avg.module.load_state_dict(state); self.avg.n_averaged.fill_(steps); self.resume = None
+    def after_step(self): self.avg.update_parameters(self.model)
+    def weights(self) -> dict: return self.avg.module.state_dict()
+    @property
+    def steps(self) -> int: return int(self.avg.n_averaged)
+
+# %% ../nbs/11_training.ipynb #8c6f44d4
+@patch
+def _swap(self:WeightEMA):
+    "Exchange the model's weights and the averaged ones."
+    for a, b in zip(self.model.state_dict().values(), self.avg.module.state_dict().values()):
+        if a.is_floating_point(): tmp = a.clone(); a.copy_(b); b.copy_(tmp)
+
+@patch
+def before_validate(self:WeightEMA):
+    if hasattr(self, 'avg') and self.avg.n_averaged > 0: self._swap(); self.swapped = True
+
+@patch
+def after_validate(self:WeightEMA):
+    if getattr(self, 'swapped', False): self._swap(); self.swapped = False
+
+@patch
+def after_fit(self:WeightEMA):
+    if hasattr(self, 'avg') and self.avg.n_averaged > 0: self.model.load_state_dict(self.weights())
+
 # %% ../nbs/11_training.ipynb #159a0a5d
 def budget_progress(step:int, planned:int, warm:float, w:float) -> float:
     "Position in a warmup + cosine schedule (warmup fraction `w`) at `step` of `planned`, the warmup lasting `warm` steps."
@@ -214,6 +255,7 @@ def check_train_config(c) -> None:
               ('mixup', _is_num(c.mixup) and c.mixup >= 0, 'a number >= 0 (0: off)'),
               ('cutmix', _is_num(c.cutmix) and c.cutmix >= 0, 'a number >= 0 (0: off)'),
               ('mix_p', _is_num(c.mix_p) and 0 < c.mix_p <= 1, 'a number in (0, 1] (the share of batches mixed)'),
+              ('ema', _is_num(c.ema) and 0 <= c.ema < 1, 'a number in [0, 1) (the decay per step; 0: off)'),
               ('grad_clip', c.grad_clip is None or _is_num(c.grad_clip) and c.grad_clip > 0, 'None or a number > 0'),
               ('grad_log_every', _is_int(c.grad_log_every) and c.grad_log_every >= 1, 'an integer >= 1'),
               ('seed', _is_int(c.seed), 'an integer'),
@@ -240,6 +282,7 @@ class TrainConfig:
     mixup: float = 0.               # MixUp alpha (0: off)
     cutmix: float = 0.              # CutMix alpha (0: off)
     mix_p: float = 1.               # share of batches MixUp/CutMix mix (seed 003's mix probability 0.5)
+    ema: float = 0.                 # decay of an exponential moving average of the weights, validated and saved (0: off)
     grad_clip: float = None         # clip the global gradient norm to this value
     grad_log_every: int = 50        # log the gradient norm every this many iterations
     skip_nonfinite: bool = False    # skip batches with a NaN/inf loss (counted) instead of stopping
@@ -339,20 +382,24 @@ def run_callbacks(run_dir, run_config:dict, config:TrainConfig, monitor:str, mod
 
 def resume_from(learn:Learner, ckpt:dict, source:str='checkpoint') -> int:
     "Load the weights, optimizer and RNG states of `ckpt` into `learn`; the epoch to continue from."
-    load_weights(learn.model, ckpt['model_state_dict'], source)
+    load_weights(learn.model, ckpt.get('train_state_dict', ckpt['model_state_dict']), source)
+    if 'train_state_dict' in ckpt:                            # an EMA run: model_state_dict holds the averaged weights
+        if not hasattr(learn, 'weight_ema'): raise ValueError(f"{source} was trained with a weight EMA: resume it with ema set")
+        learn.weight_ema.resume = (ckpt['model_state_dict'], ckpt['ema_steps'])
     learn.create_opt(); learn.opt.load_state_dict(ckpt['optimizer_state_dict'])
     set_rng_state(ckpt['rng_state'], learn.dls)
     return ckpt['epoch'] + 1
 
 # %% ../nbs/11_training.ipynb #37d03fff
 def recipe_callbacks(config:TrainConfig, dev) -> list:
-    "The callbacks `config` asks for: schedule (or time budget), precision, gradient accumulation, MixUp/CutMix."
+    "The callbacks `config` asks for: schedule (or time budget), precision, gradient accumulation, MixUp/CutMix, weight EMA."
     w = (0.5 if config.warmup_pct or config.warmup_epochs else 0.) if config.time_budget else config.warmup_fraction
     cbs = [ParamScheduler({'lr': warmup_cosine(config.lr, w, config.min_lr)}), *precision_callbacks(config.precision, dev)]
     if config.time_budget: cbs.append(TimeBudget(config.time_budget, w, config.warmup_epochs, config.warmup_pct))
     if config.accumulate > 1: cbs.append(GradientAccumulation(config.bs))    # steps once `bs` images are accumulated
     if config.mixup: cbs.append(RandomMixUp(config.mixup, config.mix_p))
     if config.cutmix: cbs.append(RandomCutMix(config.cutmix, config.mix_p))
+    if config.ema: cbs.append(WeightEMA(config.ema))
     return cbs
 
 def build_learner(model:nn.Module, dls, loss_func, metrics:list, monitor:str, config:TrainConfig, *, mode:str='max',
@@ -551,6 +598,7 @@ def vitnb_train(
     warmup_pct:float=None,              # Warmup as a fraction of training instead (overrides --warmup-epochs)
     min_lr:float=None,                  # Learning rate at the end of the cosine (default 1e-5)
     label_smoothing:float=None,         # Label smoothing of the cross-entropy (default 0.1)
+    ema:float=None,                     # Decay of an exponential moving average of the weights, validated and saved (default 0: off)
     grad_clip:float=None,               # Clip the global gradient norm to this value (default: no clipping)
     grad_log_every:int=None,            # Log the gradient norm every this many iterations (default 50)
     skip_nonfinite:bool=False,          # Skip batches with a NaN/inf loss (counted) instead of stopping
