@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.vitnb-installed
 
-.PHONY: install demo test test-slow export clean-nbs readme docs test-docs
+.PHONY: install demo test test-slow check-jupyter lint-workflows export clean-nbs readme docs test-docs
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,15 @@ test: $(STAMP)
 # Also the cells marked `#| slow` (trainings of minutes).
 test-slow: $(STAMP)
 	@PATH="$(abspath $(BIN)):$$PATH" bash tools/test.sh --flags slow
+
+# Notebooks in a plain Jupyter kernel without a GPU: every `#| cuda` cell skips itself with a printed reason
+# (tools/check_jupyter.py says what this covers; `--all` executes every notebook).
+check-jupyter: $(STAMP)
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python tools/check_jupyter.py
+
+# The GitHub Actions workflow files, checked with actionlint (installed by the dev extra).
+lint-workflows: $(STAMP)
+	$(BIN)/actionlint -color=false && echo "actionlint: .github/workflows/*.yaml ok"
 
 export: $(STAMP)
 	$(BIN)/nbdev-export

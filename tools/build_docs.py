@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Build the documentation site into `_docs/` (the `doc_path` of pyproject's [tool.nbdev]).
 
-With Quarto on PATH this is nbdev's own build (`nbdev-docs`), the one `.github/workflows/deploy.yaml` publishes.
-Without it (our machines and CI: Quarto's installer downloads a binary, which they cannot do) it is an offline build:
+With Quarto on PATH this is nbdev's own build (`nbdev-docs`). Without it (our machines and CI: Quarto's installer
+downloads a binary, which they cannot do; and the GitHub runner of `.github/workflows/deploy.yaml`, which publishes
+what `make docs` builds) it is an offline build:
 
 1. nbdev's notebook processing, as `nbdev-proc-nbs` does it (`nbdev.serve.proc_nbs`, which renders `show_doc`,
    adds a `show_doc` entry after every exported definition that has none, drops `#| hide` and exported cells and

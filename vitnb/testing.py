@@ -18,7 +18,7 @@ from .core import create_model, list_models, autocast, default_device
 # %% auto #0
 __all__ = ['DEPTH_FIELDS', 'FAKE_LAYOUTS', 'grad_problems', 'batch_leak', 'check_mixer', 'example_input', 'check_model',
            'shallow', 'check_all_models', 'print_checks', 'time_calls', 'median_time', 'quiet_stderr', 'peak_memory',
-           'saved_tensor_bytes', 'fake_color', 'fake_dataset']
+           'saved_tensor_bytes', 'fake_color', 'fake_dataset', 'have_cuda']
 
 # %% ../nbs/00a_testing.ipynb #3601c744
 def grad_problems(module:nn.Module) -> list:
@@ -261,3 +261,12 @@ def fake_dataset(layout:str, root, n_classes:int=3, n_train:int=4, n_valid:int=2
     elif layout == 'folder': _write_images(root/'train', xt, yt, classes); _write_images(root/'test', xv, yv, classes, 'jpg')
     else: _write_images(root, np.concatenate([xt, xv]), np.concatenate([yt, yv]), classes)
     return root
+
+# %% ../nbs/00a_testing.ipynb #1deddd88
+def have_cuda(what:str='this cell') -> bool:
+    "True when PyTorch sees a CUDA device; otherwise print that `what` is skipped, and why, and return False."
+    if torch.cuda.is_available(): return True
+    why = ('this PyTorch build has no CUDA support' if torch.version.cuda is None
+           else 'PyTorch finds no usable NVIDIA driver or GPU (torch.cuda.is_available() is False)')
+    print(f"skipped {what}: {why}")
+    return False
