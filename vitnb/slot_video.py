@@ -11,15 +11,17 @@ import torch
 from torch import nn
 from einops import rearrange
 from fastcore.basics import patch
-from .core import register_model, build_config
-from .embed import PatchEmbed, Sinusoidal2DPositionEmbed, to_2tuple, check_float_input
-from .attention import attention
+from .core import register_model, build_config, MIXERS
+from .embed import PatchEmbed, Sinusoidal2DPositionEmbed, RoPE2D, rope_angles, apply_rope, to_2tuple, check_float_input
+from .attention import attention, Attention
 from .vit import Block, Mlp, init_weights
-from .triple_wise import TRIPLE_MODES   # also registers the 'triple' mixer
+from .triple_wise import TRIPLE_MODES, TripleAttention   # also registers the 'triple' mixer
 
 # %% auto #0
-__all__ = ['ATTENTION_TYPES', 'SLOT_VIDEO_TINY', 'softmax_over_slots', 'SlotAttention', 'SlotVideoConfig', 'block_mixer',
-           'SlotEncoder', 'SlotDecoder', 'check_video_batch', 'SlotBasedVideoModel', 'slot_video', 'slot_video_tiny']
+__all__ = ['ATTENTION_TYPES', 'SLOT_VIDEO_TINY', 'SLOT_VIDEO_TWA', 'TripleWiseAttention', 'softmax_over_slots', 'SlotAttention',
+           'SlotVideoConfig', 'block_mixer', 'grid_positions', 'GridRoPE', 'rotate_qk', 'RotaryAttention',
+           'RotaryTripleAttention', 'rope_mhsa_mixer', 'rope_triple_mixer', 'SlotEncoder', 'SlotDecoder',
+           'check_video_batch', 'SlotBasedVideoModel', 'slot_video', 'slot_video_tiny', 'slot_video_twa']
 
 # %% ../nbs/09_slot_video.ipynb #9141601a
 def softmax_over_slots(q:torch.Tensor, k:torch.Tensor, scale:float) -> torch.Tensor:
@@ -81,15 +83,87 @@ class SlotVideoConfig:
     attention: str = 'standard'       # 'standard' | 'triple'
     triple_mode: str = 'simplicial'   # 'simplicial' | 'concat'
     triple_window: object = (3, 3)    # simplicial window on the token grid: (wh, ww), int or None
+    rope: bool = True                 # 2D RoPE on queries and keys of the layers over the token grid (not 'simplicial')
 
 # %% ../nbs/09_slot_video.ipynb #f1e123a2
 def block_mixer(cfg:SlotVideoConfig, grid:bool=True) -> dict:
-    "The token mixer of `cfg.attention` as `Block` keywords (`mixer`, `mixer_kw`); `grid=False` for layers over the slots (no window)."
+    "The token mixer of `cfg` as `Block` keywords (`mixer`, `mixer_kw`); `grid=False` for layers over the slots (no window, no RoPE)."
     if cfg.attention not in ATTENTION_TYPES: raise ValueError(f"attention must be one of {ATTENTION_TYPES}, got {cfg.attention!r}")
-    if cfg.attention == 'standard': return dict(mixer='mhsa')
+    if not isinstance(cfg.rope, bool): raise ValueError(f"rope must be True or False, got {cfg.rope!r}")
+    rope = cfg.rope and grid
+    if cfg.attention == 'standard': return dict(mixer='rope_mhsa' if rope else 'mhsa')
     if cfg.triple_mode not in TRIPLE_MODES: raise ValueError(f"triple_mode must be one of {TRIPLE_MODES}, got {cfg.triple_mode!r}")
-    window = cfg.triple_window if grid and cfg.triple_mode == 'simplicial' else None
-    return dict(mixer='triple', mixer_kw=dict(mode=cfg.triple_mode, window=window))
+    if cfg.triple_mode == 'concat': return dict(mixer='rope_triple' if rope else 'triple', mixer_kw=dict(mode='concat'))
+    return dict(mixer='triple', mixer_kw=dict(mode='simplicial', window=cfg.triple_window if grid else None))
+
+# %% ../nbs/09_slot_video.ipynb #6b27bb64
+def grid_positions(grid_size, num_prefix_tokens:int=0) -> tuple:
+    "Row and column of every token `(P + H*W,)` in token order; the `P` prefix tokens get (0, 0): no rotation."
+    gh, gw = to_2tuple(grid_size)
+    rows, cols = (t.flatten() for t in torch.meshgrid(torch.arange(gh), torch.arange(gw), indexing='ij'))
+    pad = torch.zeros(num_prefix_tokens, dtype=rows.dtype)
+    return torch.cat([pad, rows]), torch.cat([pad, cols])
+
+class GridRoPE(nn.Module):
+    "2D RoPE of tokens `(..., P + H*W, dim)` by grid position, as `RoPE2D`, with its cos/sin tables computed once (non-persistent buffers)."
+    def __init__(self, dim:int, grid_size, num_prefix_tokens:int=0, base:float=10000.):
+        super().__init__()
+        if dim % 4: raise ValueError(f"2D RoPE needs a width divisible by 4, got {dim}")
+        self.dim, self.base, self.grid_size = dim, base, to_2tuple(grid_size)
+        self.set_positions(*grid_positions(grid_size, num_prefix_tokens))
+
+    def set_positions(self, rows, cols):
+        "From now on rotate token `i` by row `rows[i]` and column `cols[i]`."
+        dev = self.rows.device if hasattr(self, 'rows') else rows.device
+        (cr, sr), (cc, sc) = (rope_angles(p, self.dim // 2, self.base) for p in (rows, cols))
+        for n, t in dict(rows=rows, cols=cols, cos_r=cr, sin_r=sr, cos_c=cc, sin_c=sc).items():
+            self.register_buffer(n, t.to(dev), persistent=False)
+
+    def forward(self, x):
+        if x.shape[-2] != len(self.rows):
+            raise ValueError(f"RoPE was built for {len(self.rows)} tokens (grid {self.grid_size}), got {x.shape[-2]}")
+        xr, xc = x.chunk(2, -1)                                  # first half turned by the row, second by the column
+        return torch.cat([apply_rope(xr, self.cos_r, self.sin_r), apply_rope(xc, self.cos_c, self.sin_c)], -1)
+
+# %% ../nbs/09_slot_video.ipynb #c19f9a66
+def rotate_qk(rope:nn.Module, q, *kv) -> tuple:
+    "`(q, *keys, *values)` with `q` and the keys rotated by `rope`: the keys are the first half of `kv` (k, or k1 and k2 rotated as one key)."
+    n = len(kv) // 2
+    k = rope(torch.cat(kv[:n], -1))                                            # (B, H, N, d)
+    return (rope(q), *k.chunk(n, -1), *kv[n:])
+
+class RotaryAttention(Attention):
+    "Multi-head softmax self-attention with 2D RoPE on its queries and keys over the `grid_size` token grid."
+    def __init__(self, dim:int, num_heads:int=8, *, grid_size, num_prefix_tokens:int=0, rope_base:float=10000., **kw):
+        super().__init__(dim, num_heads, **kw)
+        self.rope = GridRoPE(self.head_dim, grid_size, num_prefix_tokens, rope_base)
+
+class RotaryTripleAttention(TripleAttention):
+    "Triple-wise attention in mode 'concat' with 2D RoPE on its queries and its (concatenated) keys."
+    def __init__(self, dim:int, num_heads:int=8, *, grid_size, num_prefix_tokens:int=0, rope_base:float=10000., **kw):
+        if kw.setdefault('mode', 'concat') != 'concat':
+            raise ValueError(f"RoPE needs dot-product logits: mode {kw['mode']!r} (trilinear) has no rotation-invariant form; use mode='concat'")
+        super().__init__(dim, num_heads, grid_size=grid_size, num_prefix_tokens=num_prefix_tokens, **kw)
+        self.rope = GridRoPE(self.head_dim, grid_size, num_prefix_tokens, rope_base)
+
+@patch
+def project(self:RotaryAttention, x, context=None) -> tuple: return rotate_qk(self.rope, *Attention.project(self, x, context))
+
+@patch
+def project(self:RotaryTripleAttention, x, context=None) -> tuple: return rotate_qk(self.rope, *TripleAttention.project(self, x, context))
+
+# %% ../nbs/09_slot_video.ipynb #7fd045eb
+@MIXERS.register(name='rope_mhsa')
+def rope_mhsa_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, rope_base:float=10000., **kw) -> nn.Module:
+    "Multi-head softmax self-attention with 2D RoPE over the token grid."
+    if grid_size is None: raise ValueError("RoPE rotates by grid position: the 'rope_mhsa' mixer needs grid_size=(h, w)")
+    return RotaryAttention(dim, num_heads, grid_size=grid_size, num_prefix_tokens=num_prefix_tokens, rope_base=rope_base, **kw)
+
+@MIXERS.register(name='rope_triple')
+def rope_triple_mixer(dim:int, num_heads:int, *, grid_size=None, num_prefix_tokens:int=0, rope_base:float=10000., **kw) -> nn.Module:
+    "Triple-wise attention ('concat') with 2D RoPE over the token grid."
+    if grid_size is None: raise ValueError("RoPE rotates by grid position: the 'rope_triple' mixer needs grid_size=(h, w)")
+    return RotaryTripleAttention(dim, num_heads, grid_size=grid_size, num_prefix_tokens=num_prefix_tokens, rope_base=rope_base, **kw)
 
 # %% ../nbs/09_slot_video.ipynb #29915052
 def _blocks(dim:int, depth:int, cfg:SlotVideoConfig, grid_size=None) -> nn.Sequential:
@@ -200,3 +274,13 @@ SLOT_VIDEO_TINY = dict(img_size=32, patch_size=4, in_chans=1, token_dim=64, slot
 def slot_video_tiny(**overrides) -> SlotBasedVideoModel:
     "Small slot-based video model for CPU runs: 4 slots, width 64, 1+3 layers, 32x32 grey frames, patch 4."
     return SlotBasedVideoModel(build_config(SlotVideoConfig, **{**SLOT_VIDEO_TINY, **overrides}))
+
+SLOT_VIDEO_TWA = dict(attention='triple', triple_mode='concat', mlp_ratio=4., num_iters=3, dec_depth=3)
+
+@register_model
+def slot_video_twa(**overrides) -> SlotBasedVideoModel:
+    "The original triple-wise attention design: `slot_video` with triple-wise attention ('concat'), MLP ratio 4, 3 slot rounds, 3 decoder layers, RoPE."
+    return SlotBasedVideoModel(build_config(SlotVideoConfig, **{**SLOT_VIDEO_TWA, **overrides}))
+
+# %% ../nbs/09_slot_video.ipynb #4ba929a4
+TripleWiseAttention = TripleAttention   # the original design's name for triple-wise attention (its mechanism: mode='concat')
