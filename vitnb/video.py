@@ -22,8 +22,8 @@ import vitnb.slot_video  # registers slot_video, slot_video_tiny
 
 # %% auto #0
 __all__ = ['VIDEO_RECIPE', 'VARIANTS', 'mean_frame_mse', 'psnr', 'recon_loss', 'ReconMSE', 'ReconPSNR', 'video_results',
-           'fit_video', 'plot_reconstruction', 'vitnb_video', 'train_variants', 'summarize_comparison',
-           'compare_attention', 'print_table']
+           'saved_model_kwargs', 'fit_video', 'plot_reconstruction', 'vitnb_video', 'train_variants',
+           'summarize_comparison', 'compare_attention', 'print_table']
 
 # %% ../nbs/14_video.ipynb #4945fcaa
 def mean_frame_mse(dls) -> float:
@@ -70,10 +70,15 @@ def video_results(learn, model:str, model_kwargs:dict, precision:str, seconds:fl
     return {**res, 'learn': learn}
 
 # %% ../nbs/14_video.ipynb #40a9eb6a
-VIDEO_RECIPE = dict(epochs=4, bs=16, lr=1e-3, weight_decay=0.05, warmup_pct=0.1, min_lr=1e-5, grad_clip=1., tensorboard=False)
+VIDEO_RECIPE = dict(epochs=4, bs=16, lr=1e-3, weight_decay=0.05, warmup_pct=0.1, min_lr=1e-5, grad_clip=1.)
+
+def saved_model_kwargs(ck:dict) -> dict:
+    "The model keywords of a saved video run; a run saved before the `rope` option existed was trained without RoPE."
+    mk = dict(ck['config']['model_kwargs'])
+    return mk if 'rope' in mk else {**mk, 'rope': False}
 
 def fit_video(model:str='slot_video_tiny', data:str='moving_digits', config:TrainConfig=None, *, attention:str='standard',
-              triple_mode:str='simplicial', triple_window=(3, 3), n_train:int=512, n_valid:int=64, seq_len:int=8, stride:int=1,
+              triple_mode:str='simplicial', triple_window=(3, 3), rope:bool=True, n_train:int=512, n_valid:int=64, seq_len:int=8, stride:int=1,
               img_size:int=32, in_chans:int=None, dls=None, resume=None, progress:bool=None, cbs:list=None, **kwargs) -> dict:
     "Train the video model `model` to reconstruct clips of `data` with the recipe `config` (or `resume` a run); per-epoch results."
     config, model_overrides = train_config(config or TrainConfig(**VIDEO_RECIPE), **kwargs)
@@ -88,8 +93,8 @@ def fit_video(model:str='slot_video_tiny', data:str='moving_digits', config:Trai
     dev = default_device(config.device)
     dls = dls or video_dls(data, **data_kw, bs=config.micro_bs, device=dev)
     T, C, H, W = dls.train_ds.tensors[0].shape[1:]
-    model_kwargs = ck['config']['model_kwargs'] if ck is not None else dict(
-        img_size=H, in_chans=C, attention=attention, triple_mode=triple_mode, triple_window=triple_window, **model_overrides)
+    model_kwargs = saved_model_kwargs(ck) if ck is not None else dict(
+        img_size=H, in_chans=C, attention=attention, triple_mode=triple_mode, triple_window=triple_window, rope=rope, **model_overrides)
     net = create_model(model, **model_kwargs)
     prec = resolve_precision(config.precision, dev)
     run_config = dict(model=model, model_kwargs=model_kwargs, dataset=data, data_kwargs=data_kw, vitnb_version=vitnb.__version__,
@@ -160,13 +165,16 @@ def vitnb_video(
     device:str=None,               # cpu, cuda, ...
     save_dir:str='runs/video',     # checkpoints, config, history.csv, results.json, recon.png
     resume:str=None,               # checkpoint to resume from (its run directory is continued)
+    no_rope:bool=False,            # leave RoPE out of the attention layers over the token grid
+    no_tensorboard:bool=False,     # do not write TensorBoard logs
 ):
     "Train the slot-based video model to reconstruct clips, with standard or triple-wise attention."
     given = dict(patch_size=patch_size, token_dim=dim, slot_dim=dim, num_slot_pool=slots, enc_depth=depth, dec_depth=depth, num_heads=heads)
     try:
         config = TrainConfig(**{**VIDEO_RECIPE, **dict(epochs=epochs, bs=batch_size, lr=lr, weight_decay=weight_decay,
-                             warmup_pct=warmup_pct, grad_clip=clip, seed=seed, precision=precision, device=device, save_dir=save_dir)})
-        res = fit_video(model, data, config, attention=attention, triple_mode=triple_mode, triple_window=_window(triple_window),
+                             warmup_pct=warmup_pct, grad_clip=clip, seed=seed, precision=precision, device=device, save_dir=save_dir,
+                             tensorboard=not no_tensorboard)})
+        res = fit_video(model, data, config, attention=attention, triple_mode=triple_mode, triple_window=_window(triple_window), rope=not no_rope,
                         n_train=n_train, n_valid=n_valid, seq_len=seq_len, stride=stride, img_size=img_size, in_chans=in_chans,
                         resume=resume, **{k: v for k, v in given.items() if v is not None})
     except (KeyError, ValueError, TypeError, OSError, ImportError, NonFiniteLossError) as e:
