@@ -13,12 +13,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from fastai.data.core import DataLoaders
+from fastcore.basics import patch
 from .core import default_device
 from .embed import to_2tuple
 from .data import TensorDL
 
 # %% auto #0
-__all__ = ['DIGIT_POOLS', 'VIDEO_EXTS', 'moving_digits', 'decode_video', 'sample_indices', 'frames_to_clip', 'VideoFolder',
+__all__ = ['DIGIT_POOLS', 'VIDEO_EXTS', 'ARRAY_LAYOUTS', 'moving_digits', 'decode_video', 'sample_indices', 'resize_clip',
+           'frames_to_clip', 'VideoFolder', 'dense_array', 'array_layout', 'to_unit_range', 'array_to_clip',
            'ParquetVideos', 'load_clips', 'clip_dls', 'video_dls']
 
 # %% ../nbs/10c_video_data.ipynb #838a14d2
@@ -85,17 +87,22 @@ def sample_indices(n_frames:int, num_frames:int, stride:int=1, start:int=0, name
     return list(range(start, need, stride))
 
 # %% ../nbs/10c_video_data.ipynb #ec528905
-def frames_to_clip(frames:np.ndarray, size=64, in_chans:int=3) -> torch.Tensor:
-    "uint8 frames `(F, H, W, 3)` -> float clip `(F, in_chans, size, size)` in [0, 1]: shorter side resized, centre crop."
-    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255.   # (F, 3, H, W)
-    if in_chans == 1: x = (x * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(1, keepdim=True)
-    elif in_chans != 3: raise ValueError(f"in_chans must be 1 (grey) or 3 (RGB), got {in_chans}")
+def resize_clip(x:torch.Tensor, size=64, in_chans:int=3) -> torch.Tensor:
+    "Float frames `(F, 1 or 3, H, W)` in [0, 1] -> `(F, in_chans, size, size)`: grey or RGB, shorter side resized, centre crop."
+    if in_chans not in (1, 3): raise ValueError(f"in_chans must be 1 (grey) or 3 (RGB), got {in_chans}")
+    if x.shape[1] not in (1, 3): raise ValueError(f"Expected frames with 1 or 3 channels, got {x.shape[1]} (shape {tuple(x.shape)})")
+    if x.shape[1] == 3 and in_chans == 1: x = (x * torch.tensor([0.299, 0.587, 0.114])[:, None, None]).sum(1, keepdim=True)
+    elif x.shape[1] == 1 and in_chans == 3: x = x.expand(-1, 3, -1, -1)
     th, tw = to_2tuple(size)
     H, W = x.shape[-2:]
     s = max(th / H, tw / W)
     x = F.interpolate(x, size=(max(th, round(H * s)), max(tw, round(W * s))), mode='bilinear', antialias=True, align_corners=False)
     top, left = (x.shape[-2] - th) // 2, (x.shape[-1] - tw) // 2
     return x[..., top:top + th, left:left + tw].clamp(0, 1)
+
+def frames_to_clip(frames:np.ndarray, size=64, in_chans:int=3) -> torch.Tensor:
+    "uint8 frames `(F, H, W, 3)` -> float clip `(F, in_chans, size, size)` in [0, 1]: shorter side resized, centre crop."
+    return resize_clip(torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255., size, in_chans)
 
 # %% ../nbs/10c_video_data.ipynb #8b3ccdef
 class VideoFolder:
@@ -115,54 +122,131 @@ class VideoFolder:
         return frames_to_clip(frames[sample_indices(len(frames), self.num_frames, self.stride, self.start, name=str(f))], self.size, self.in_chans)
 
 # %% ../nbs/10c_video_data.ipynb #0f128772
-def _frames_column(schema, column:str=None, name:str='') -> tuple:
-    "The (name, kind) of the column of encoded frames: kind 'images' (list<binary>) or 'video' (binary)."
+def _is_list(t):
+    import pyarrow as pa
+    return pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
+
+def _column_kind(t) -> str:
+    "'video' (binary), 'images' (list<binary>), 'array' (lists nested 4 deep of numbers) or None."
     import pyarrow as pa
     is_bin = lambda t: pa.types.is_binary(t) or pa.types.is_large_binary(t)
-    kind = lambda t: 'video' if is_bin(t) else 'images' if (pa.types.is_list(t) or pa.types.is_large_list(t)) and is_bin(t.value_type) else None
-    found = {f.name: kind(f.type) for f in schema}
+    if is_bin(t): return 'video'
+    if _is_list(t) and is_bin(t.value_type): return 'images'
+    depth = 0
+    while _is_list(t): t, depth = t.value_type, depth + 1
+    return 'array' if depth == 4 and (pa.types.is_floating(t) or pa.types.is_integer(t)) else None
+
+def _frames_column(schema, column:str=None, name:str='') -> tuple:
+    "The (name, kind) of the column of frames: kind 'array' (4D numbers), 'images' (list<binary>) or 'video' (binary)."
+    found = {f.name: _column_kind(f.type) for f in schema}
     if column is not None and found.get(column): return column, found[column]
     if column is None:
         for n, k in found.items():
             if k: return n, k
     have = ', '.join(f"{f.name}: {f.type}" for f in schema)
     want = f"column {column!r} of type" if column else "a column of type"
-    raise ValueError(f"Unexpected Parquet schema in {name}: expected {want} list<binary> (one encoded image per frame) "
-                     f"or binary (one encoded video); found {have}")
+    raise ValueError(f"Unexpected Parquet schema in {name}: expected {want} list<list<list<list<float>>>> (the frames as "
+                     f"numbers), list<binary> (one encoded image per frame) or binary (one encoded video); found {have}")
+
+# %% ../nbs/10c_video_data.ipynb #54c5a636
+def dense_array(value) -> np.ndarray:
+    "A nested Arrow list value (e.g. one row of a `list<list<list<list<float>>>>` column) as an n-d numpy array."
+    import pyarrow.compute as pc
+    a, shape = value.values, [len(value.values)]
+    while _is_list(a.type):
+        lens = pc.list_value_length(a)
+        lo, hi = (pc.min(lens).as_py(), pc.max(lens).as_py()) if len(a) else (0, 0)
+        if lo != hi: raise ValueError(f"ragged frames: lists of {lo} to {hi} entries at nesting level {len(shape)}")
+        shape.append(lo); a = a.flatten()
+    return a.to_numpy(zero_copy_only=False).reshape(shape)
+
+ARRAY_LAYOUTS = ('TCHW', 'THWC', 'CTHW')   # tried in this order by layout='auto'
+
+def array_layout(shape, layout:str='auto') -> str:
+    "The axis order of a 4D frames array of `shape`: `layout`, or (auto) the first of `ARRAY_LAYOUTS` whose channel axis has 1 or 3 entries."
+    if len(shape) != 4: raise ValueError(f"Expected the frames as a 4D array, got shape {tuple(shape)}")
+    if layout != 'auto':
+        if layout not in ARRAY_LAYOUTS: raise ValueError(f"layout must be 'auto' or one of {ARRAY_LAYOUTS}, got {layout!r}")
+        return layout
+    for l in ARRAY_LAYOUTS:
+        if shape[l.index('C')] in (1, 3): return l
+    raise ValueError(f"No axis of 1 or 3 channels at position 1, 3 or 0 in frames of shape {tuple(shape)}: pass layout= one of {ARRAY_LAYOUTS}")
+
+# %% ../nbs/10c_video_data.ipynb #ce758592
+def to_unit_range(x:torch.Tensor, value_range='auto') -> torch.Tensor:
+    "Frames mapped from `value_range` `(lo, hi)` to [0, 1] and clipped; 'auto': [-1, 1] if any value < 0, [0, 255] if any > 1, else [0, 1]."
+    if value_range == 'auto':
+        value_range = (-1., 1.) if x.min() < 0 else (0., 255.) if x.max() > 1 else (0., 1.)
+    lo, hi = value_range
+    if not hi > lo: raise ValueError(f"value_range must be (lo, hi) with hi > lo, got {value_range!r}")
+    return ((x - lo) / (hi - lo)).clamp(0, 1)
+
+def array_to_clip(a:np.ndarray, idx:list, *, layout:str='auto', value_range='auto', size=64, in_chans:int=3) -> torch.Tensor:
+    "Frames `idx` of a 4D numbers array `a` (axis order `layout`) -> float clip `(len(idx), in_chans, size, size)` in [0, 1]."
+    order = array_layout(a.shape, layout)
+    x = torch.tensor(a, dtype=torch.float32).permute(*[order.index(c) for c in 'TCHW'])   # (T, C, H, W)
+    return resize_clip(to_unit_range(x[idx], value_range), size, in_chans)
 
 # %% ../nbs/10c_video_data.ipynb #3b5dc7fa
+class _ParquetRows:
+    "The rows of one column of a Parquet file, read in order in batches of `batch_size` rows (bounded memory); going back restarts."
+    def __init__(self, path, column:str, batch_size:int=4):
+        import pyarrow.parquet as pq
+        self.path, self.column, self.batch_size = path, column, batch_size
+        self.file = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+        self.num_rows, self.it = self.file.metadata.num_rows, None
+
+    def __getitem__(self, r:int):
+        if self.it is None or r < self.start:
+            self.it, self.start, self.batch = self.file.iter_batches(self.batch_size, columns=[self.column]), 0, []
+        while r >= self.start + len(self.batch):
+            self.start += len(self.batch); self.batch = next(self.it).column(0)
+        return self.batch[r - self.start]
+
+# %% ../nbs/10c_video_data.ipynb #88f133a0
 class ParquetVideos:
-    "Clips from Parquet file(s) (a file or a folder of `*.parquet`) whose rows hold encoded frames or an encoded video."
-    def __init__(self, path, *, column:str=None, num_frames:int=8, stride:int=1, start:int=0, size=64, in_chans:int=3):
+    "Clips from Parquet file(s) (a file, or a folder searched recursively for `*.parquet`) whose rows hold frames as numbers, encoded frames or an encoded video."
+    def __init__(self, path, *, column:str=None, num_frames:int=8, stride:int=1, start:int=0, size=64, in_chans:int=3,
+                 layout:str='auto', value_range='auto'):
         pq = _import('pyarrow.parquet', 'pyarrow')
         path = Path(path)
         if not path.exists(): raise FileNotFoundError(f"Parquet path {path} does not exist")
-        files = sorted(path.glob('*.parquet')) if path.is_dir() else [path]
+        files = sorted(path.rglob('*.parquet')) if path.is_dir() else [path]
         if not files: raise ValueError(f"Empty folder {path}: no *.parquet files")
-        self.tables = []
+        self.files = []
         for f in files:
             try: schema = pq.read_schema(f)
             except Exception as e: raise ValueError(f"Unreadable Parquet file {f}: {e}") from None
             col, kind = _frames_column(schema, column, str(f))
-            self.tables.append((f, kind, pq.read_table(f, columns=[col]).column(0)))
-        self.index = [(t, r) for t, (_, _, c) in enumerate(self.tables) for r in range(len(c))]
+            self.files.append((f, kind, _ParquetRows(f, col)))
+        self.index = [(t, r) for t, (_, _, rows) in enumerate(self.files) for r in range(rows.num_rows)]
+        if layout != 'auto' and layout not in ARRAY_LAYOUTS: raise ValueError(f"layout must be 'auto' or one of {ARRAY_LAYOUTS}, got {layout!r}")
         self.num_frames, self.stride, self.start, self.size, self.in_chans = num_frames, stride, start, size, in_chans
+        self.layout, self.value_range = layout, value_range
 
     def __len__(self): return len(self.index)
 
-    def __getitem__(self, i) -> torch.Tensor:
-        t, r = self.index[i]
-        f, kind, col = self.tables[t]
-        name, value = f"{f} row {r}", col[r].as_py()
-        need = self.start + (self.num_frames - 1) * self.stride + 1
-        frames = decode_video(value, max_frames=need, name=name) if kind == 'video' else self._images(value, name)
-        return frames_to_clip(frames[sample_indices(len(frames), self.num_frames, self.stride, self.start, name=name)], self.size, self.in_chans)
+# %% ../nbs/10c_video_data.ipynb #5be72775
+@patch
+def __getitem__(self:ParquetVideos, i) -> torch.Tensor:
+    t, r = self.index[i]
+    f, kind, rows = self.files[t]
+    name, need = f"{f} row {r}", self.start + (self.num_frames - 1) * self.stride + 1
+    value = rows[r]
+    if kind == 'array':
+        try: a = dense_array(value)
+        except ValueError as e: raise ValueError(f"Unreadable frames in {name}: {e}") from None
+        n = a.shape[array_layout(a.shape, self.layout).index('T')]
+        idx = sample_indices(n, self.num_frames, self.stride, self.start, name=name)
+        return array_to_clip(a, idx, layout=self.layout, value_range=self.value_range, size=self.size, in_chans=self.in_chans)
+    frames = decode_video(value.as_py(), max_frames=need, name=name) if kind == 'video' else _images(value.as_py(), name)
+    return frames_to_clip(frames[sample_indices(len(frames), self.num_frames, self.stride, self.start, name=name)], self.size, self.in_chans)
 
-    @staticmethod
-    def _images(values, name) -> np.ndarray:
-        from PIL import Image
-        try: return np.stack([np.asarray(Image.open(io.BytesIO(b)).convert('RGB')) for b in values])
-        except Exception as e: raise ValueError(f"Unreadable frame image in {name}: {e}") from None
+def _images(values, name) -> np.ndarray:
+    "Encoded images -> uint8 frames `(F, H, W, 3)`."
+    from PIL import Image
+    try: return np.stack([np.asarray(Image.open(io.BytesIO(b)).convert('RGB')) for b in values])
+    except Exception as e: raise ValueError(f"Unreadable frame image in {name}: {e}") from None
 
 # %% ../nbs/10c_video_data.ipynb #48725bc6
 def load_clips(ds) -> torch.Tensor:
@@ -184,7 +268,7 @@ def video_dls(data:str='moving_digits', *, n_train:int=512, n_valid:int=64, seq_
         x_train, x_valid = md(n_train, pool='train', seed=seed), md(n_valid, pool='valid', seed=seed + 1)
     else:
         p, kw = Path(data), dict(num_frames=seq_len, stride=stride, size=img_size, in_chans=in_chans or 3)
-        is_parquet = p.suffix == '.parquet' or (p.is_dir() and any(p.glob('*.parquet')))
+        is_parquet = p.suffix == '.parquet' or (p.is_dir() and any(p.rglob('*.parquet')))
         x = load_clips(ParquetVideos(p, **kw) if is_parquet else VideoFolder(p, **kw))
         n_val = max(1, round(len(x) * valid_pct))
         if len(x) < 2: raise ValueError(f"{data} has {len(x)} clip(s): need at least 2 (training and validation)")
