@@ -16,8 +16,8 @@ from .core import create_model
 
 # %% auto #0
 __all__ = ['CKPT_KEYS', 'save_checkpoint', 'load_checkpoint', 'load_weights', 'nonfinite_keys', 'checkpoint_config',
-           'check_finite', 'model_from_checkpoint', 'clean_orphans', 'rng_state', 'set_rng_state', 'Checkpointer',
-           'NonFiniteLossError', 'NonFiniteGuard', 'best_of']
+           'check_finite', 'model_from_checkpoint', 'clean_orphans', 'rng_state', 'set_rng_state', 'unwrap_model',
+           'any_rank', 'Checkpointer', 'NonFiniteLossError', 'NonFiniteGuard', 'best_of']
 
 # %% ../nbs/11a_checkpoint.ipynb #5cc89380
 CKPT_KEYS = ('epoch', 'model_state_dict', 'optimizer_state_dict', 'scaler_state_dict', 'best_acc1', 'config')
@@ -140,6 +140,18 @@ def set_rng_state(st:dict, dls=None):
     if dls is not None and 'train_dl' in st: dls.train.rng.setstate(st['train_dl'])
 
 # %% ../nbs/11a_checkpoint.ipynb #51a50e34
+def unwrap_model(model:nn.Module) -> nn.Module:
+    "The model inside a `DistributedDataParallel` wrapper (its state-dict keys without the `module.` prefix); else `model`."
+    return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
+
+def any_rank(flag:bool, device=None) -> bool:
+    "`flag` or-ed over the ranks of a data-parallel run (a collective: every rank calls it); `flag` itself in one process."
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1): return bool(flag)
+    t = torch.tensor([float(flag)], device=device if dist.get_backend() == 'nccl' else 'cpu')
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
+
 def _with_classes(config:dict, dls) -> dict:
     "`config`, with the dataset's class names (from `dls.info`) added when it does not record them."
     classes = getattr(getattr(dls, 'info', None), 'classes', None)
@@ -166,9 +178,9 @@ class Checkpointer(Callback):
 @patch
 def state(self:Checkpointer, epoch:int) -> dict:
     "The checkpoint dict of the run after `epoch` (with a `WeightEMA`: the averaged weights as the model's, the training ones beside)."
-    scaler, ema = getattr(self.learn, 'scaler', None), getattr(self.learn, 'weight_ema', None)
-    extra = dict(train_state_dict=self.model.state_dict(), ema_steps=ema.steps) if ema is not None else {}
-    return dict(epoch=epoch, model_state_dict=ema.weights() if ema is not None else self.model.state_dict(), **extra,
+    scaler, ema, net = getattr(self.learn, 'scaler', None), getattr(self.learn, 'weight_ema', None), unwrap_model(self.model)
+    extra = dict(train_state_dict=net.state_dict(), ema_steps=ema.steps) if ema is not None else {}
+    return dict(epoch=epoch, model_state_dict=ema.weights() if ema is not None else net.state_dict(), **extra,
                 optimizer_state_dict=self.opt.state_dict(),
                 scaler_state_dict=scaler.state_dict() if scaler is not None else None,
                 best_acc1=self.best if self.monitor == 'accuracy' else None, monitor=self.monitor, mode=self.mode,
@@ -184,7 +196,7 @@ def before_fit(self:Checkpointer):
 def after_epoch(self:Checkpointer):
     row = self.recorder.values[-1] if self.recorder.values else []
     if not row: return                                     # an epoch skipped while resuming
-    if bad := nonfinite_keys(self.model.state_dict()):
+    if bad := nonfinite_keys(unwrap_model(self.model).state_dict()):
         raise NonFiniteLossError(f"the weights are not finite after epoch {self.epoch} ({len(bad)} tensors, e.g. {bad[0]}): not saved; "
                                  f"the checkpoints in {self.run_dir} keep the last finite weights")
     self.history.append([float(v) for v in row])
@@ -208,13 +220,14 @@ class NonFiniteGuard(Callback):
 
     def keep(self, when:str):
         "Remember the current weights (a copy on the CPU) as the last finite ones, with the global step and `when`."
-        self.finite = ({k: v.detach().to('cpu', copy=True) for k, v in self.model.state_dict().items()}, self.train_iter, when)
+        self.finite = ({k: v.detach().to('cpu', copy=True) for k, v in unwrap_model(self.model).state_dict().items()}, self.train_iter, when)
 
     def before_fit(self): self.skipped = 0; self.keep('the start of training')
     def before_train(self): self.epoch_skipped = 0
 
-    def after_loss(self):
-        if self.training and not torch.isfinite(self.loss).all(): self.stop(f"non-finite loss ({self.loss.item()})")
+    def after_loss(self):                                      # data-parallel: every rank stops (or skips) when one sees it
+        if self.training and any_rank(not torch.isfinite(self.loss).all(), self.loss.device):
+            self.stop(f"non-finite loss ({self.loss.item()})")
 
     def after_backward(self):                                  # before the optimizer step: a NaN gradient never reaches the weights
         scaler = getattr(self.learn, 'scaler', None)
@@ -227,7 +240,7 @@ class NonFiniteGuard(Callback):
 @patch
 def emergency(self:NonFiniteGuard) -> str:
     "Save the last finite weights (the current ones if finite, else the copy kept at the last epoch end); where, in words."
-    sd = self.model.state_dict()
+    sd = unwrap_model(self.model).state_dict()
     if not nonfinite_keys(sd): weights, step, when, opt = sd, self.train_iter, f"epoch {self.epoch}, iteration {self.iter}", self.opt.state_dict()
     else: (weights, step, when), opt = self.finite, None  # the optimizer state is of the current, broken weights
     if nonfinite_keys(weights): return "no finite weights to save (they were not finite when training started)"
@@ -252,7 +265,7 @@ def stop(self:NonFiniteGuard, what:str):
 
 @patch
 def after_train(self:NonFiniteGuard):
-    if bad := nonfinite_keys(self.model.state_dict()):
+    if bad := nonfinite_keys(unwrap_model(self.model).state_dict()):
         raise NonFiniteLossError(f"the weights became non-finite in epoch {self.epoch} ({len(bad)} tensors, e.g. {bad[0]}; "
                                  f"{self.skipped} batch(es) skipped so far); {self.emergency()}")
     if self.epoch_skipped > self.max_skipped * self.n_iter:

@@ -146,11 +146,12 @@ def list_models() -> list:
 
 # %% ../nbs/00_core.ipynb #256907b4
 def machine_info() -> dict:
-    "Versions, device, attention backends and bf16 support of this machine, and the registered models and datasets."
+    "Versions, device, attention backends, bf16 support and distributed backends of this machine, and the registered models and datasets."
     import vitnb
     from vitnb.attention import choose_backend, _HAS_FLASH
     from vitnb.cpu_kernel import kernel_status
     from vitnb.data import list_datasets
+    from vitnb.distributed import dist_backends
     dev = default_device()
     q = torch.zeros(1, 1, 4, 8, device=dev, dtype=torch.bfloat16 if resolve_precision('auto', dev) == 'bf16' else torch.float32)
     with torch.no_grad(): infer = choose_backend(q)
@@ -161,6 +162,7 @@ def machine_info() -> dict:
             'cpu': f'{cpu_model()} ({os.cpu_count()} cores)', 'flash_attn_importable': _HAS_FLASH,
             'auto_precision': resolve_precision('auto', dev), 'auto_backend_train': train, 'auto_backend_infer': infer,
             'cpu_attention_kernel': kernel_status(), **{f'cpu_{k}': v for k, v in cpu_bf16_support().items()},
+            'distributed_backends': ', '.join(b for b, ok in dist_backends().items() if ok) or 'none',
             'models': ', '.join(list_models()), 'datasets': ', '.join(list_datasets())}
 
 # %% ../nbs/00_core.ipynb #8f628c6a

@@ -15,38 +15,64 @@ import torch.nn.functional as F
 from torchvision.transforms import v2
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
+from fastai.torch_core import to_detach
 from .core import Registry, build_config, default_device
 
 # %% auto #0
 __all__ = ['AUGMENTS', 'DATASETS', 'TensorDL', 'DatasetInfo', 'normalize_stats', 'random_crop_flip', 'random_erasing', 'PerImage',
            'augment_recipe', 'BatchTfm', 'DataOptions', 'tensor_dls', 'digits_dls', 'list_datasets', 'get_dls']
 
+# %% ../nbs/10_data.ipynb #2fc79dc3
+def _from_rank0(idxs) -> list:
+    "The sample order as rank 0 drew it (a collective: every rank of the process group calls it)."
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()): return list(idxs)   # ranks simulated in one process
+    dev = torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
+    t = torch.as_tensor(list(idxs), dtype=torch.long, device=dev)
+    dist.broadcast(t, 0)
+    return t.cpu().tolist()
+
 # %% ../nbs/10_data.ipynb #de679e75
 class TensorDL(DataLoader):
     "fastai `DataLoader` over in-memory tensors (a `TensorDataset`): one indexing op per batch; each sample `repeats` times per epoch."
-    def __init__(self, dataset=None, bs:int=64, repeats:int=1, keep_epoch_length:bool=False, **kwargs):
+    def __init__(self, dataset=None, bs:int=64, repeats:int=1, keep_epoch_length:bool=False, rank:int=0, world_size:int=1, **kwargs):
         if int(repeats) != repeats or repeats < 1: raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
+        if not (isinstance(world_size, int) and world_size >= 1 and isinstance(rank, int) and 0 <= rank < world_size):
+            raise ValueError(f"rank must be in [0, world_size) and world_size >= 1, got rank={rank!r}, world_size={world_size!r}")
         super().__init__(dataset, bs=bs, **kwargs)
-        self.repeats, self.keep_epoch_length = int(repeats), keep_epoch_length
+        self.repeats, self.keep_epoch_length, self.rank, self.world_size = int(repeats), keep_epoch_length, rank, world_size
 
     def get_idxs(self):
         idxs = super().get_idxs()                                    # fastai's (shuffled) order of the N samples
-        if self.repeats == 1: return idxs
-        idxs = [i for i in idxs for _ in range(self.repeats)]
-        return idxs[:self.n] if self.keep_epoch_length else idxs     # DeiT's RASampler keeps N per epoch
+        if self.repeats > 1:
+            idxs = [i for i in idxs for _ in range(self.repeats)]
+            if self.keep_epoch_length: idxs = idxs[:self.n]          # DeiT's RASampler keeps N per epoch
+        return _from_rank0(idxs) if self.world_size > 1 else idxs
 
-    def __len__(self):
-        n = self.n * (1 if self.keep_epoch_length else self.repeats)
-        return n // self.bs + (0 if self.drop_last or n % self.bs == 0 else 1)
+    def _sizes(self) -> list:
+        "This rank's batch sizes in an epoch: its share of each global batch of `bs * world_size`."
+        n, g, w = self.n * (1 if self.keep_epoch_length else self.repeats), self.bs * self.world_size, self.world_size
+        full, rest = divmod(n, g)
+        last = [] if self.drop_last or rest == 0 else [rest // w + (self.rank < rest % w)]
+        return [self.bs] * full + [s for s in last if s]
+
+    def __len__(self): return len(self._sizes())
 
     def create_batches(self, samps):
-        idxs = torch.as_tensor(list(samps), dtype=torch.long)      # this epoch's sample order
-        for b in idxs.split(self.bs):
-            if self.drop_last and len(b) < self.bs: return
-            yield tuple(t[b] for t in self.dataset.tensors)
+        idxs = torch.as_tensor(list(samps), dtype=torch.long)      # this epoch's sample order (the same on every rank)
+        g = self.bs * self.world_size
+        for b in idxs.split(g):
+            if self.drop_last and len(b) < g: return
+            b = b.tensor_split(self.world_size)[self.rank]           # this rank's share of the global batch
+            if len(b): yield tuple(t[b] for t in self.dataset.tensors)
 
     def new(self, dataset=None, cls=None, **kwargs):
-        return super().new(dataset, cls, **{'repeats': self.repeats, 'keep_epoch_length': self.keep_epoch_length, **kwargs})
+        kw = dict(repeats=self.repeats, keep_epoch_length=self.keep_epoch_length, rank=self.rank, world_size=self.world_size)
+        return super().new(dataset, cls, **{**kw, **kwargs})
+
+    def to_detach(self, b, cpu:bool=True, gather:bool=True):
+        "fastai's `to_detach`, never gathering across ranks per batch (metrics are summed across ranks once per epoch)."
+        return to_detach(b, cpu, gather=False)
 
     def model_inputs(self, idxs=None) -> tuple:
         "Samples `idxs` (default: all) as the model sees them: the stored tensors passed through `after_batch`."

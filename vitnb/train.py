@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/training.html.md"""
 
 # %% ../nbs/11_training.ipynb #5ed19ee8
 from __future__ import annotations
-import fcntl, importlib.util, json, math, os, re, shlex, shutil, sys, time, warnings
+import fcntl, importlib.util, json, math, os, re, shlex, shutil, subprocess, sys, time, warnings
 from collections import deque
 from dataclasses import dataclass, asdict, fields, replace
 from datetime import datetime
@@ -34,15 +34,15 @@ from .data import DataOptions, DATASETS, get_dls
 from .presets import get_preset
 from .checkpoint import (CKPT_KEYS, save_checkpoint,  # the checkpoint names stay importable from vitnb.train
                               load_checkpoint, load_weights, model_from_checkpoint, rng_state,
-                              set_rng_state, best_of, Checkpointer, NonFiniteLossError, NonFiniteGuard)
+                              set_rng_state, best_of, Checkpointer, NonFiniteLossError, NonFiniteGuard, unwrap_model)
 
 # %% auto #0
-__all__ = ['TRAIN_FIELDS', 'RESUME_CHANGES', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw', 'warmup_cosine',
-           'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'ema_decay', 'WeightEMA',
-           'budget_progress', 'TimeBudget', 'check_train_config', 'TrainConfig', 'train_config', 'HistoryCSV',
-           'claim_run_dir', 'RunDirLock', 'run_callbacks', 'resume_from', 'recipe_callbacks', 'build_learner',
-           'fit_learner', 'run_history', 'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model',
-           'run_results', 'interrupted', 'parse_duration', 'vitnb_train']
+__all__ = ['DIST_BACKENDS', 'TRAIN_FIELDS', 'RESUME_CHANGES', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw',
+           'warmup_cosine', 'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'ema_decay',
+           'WeightEMA', 'budget_progress', 'TimeBudget', 'check_train_config', 'TrainConfig', 'train_config',
+           'HistoryCSV', 'claim_run_dir', 'RunDirLock', 'run_callbacks', 'resume_from', 'recipe_callbacks',
+           'build_learner', 'fit_learner', 'run_history', 'plot_curves', 'classification_metrics', 'resolve_run',
+           'fit_model', 'run_results', 'interrupted', 'parse_duration', 'vitnb_train']
 
 # %% ../nbs/11_training.ipynb #aee25a0a
 class CPUMixedPrecision(Callback):
@@ -156,7 +156,7 @@ class WeightEMA(Callback):
 @patch
 def _swap(self:WeightEMA):
     "Exchange the model's weights and the averaged ones."
-    for a, b in zip(self.model.state_dict().values(), self.avg.module.state_dict().values()):
+    for a, b in zip(unwrap_model(self.model).state_dict().values(), self.avg.module.state_dict().values()):
         if a.is_floating_point(): tmp = a.clone(); a.copy_(b); b.copy_(tmp)
 
 @patch
@@ -169,7 +169,7 @@ def after_validate(self:WeightEMA):
 
 @patch
 def after_fit(self:WeightEMA):
-    if hasattr(self, 'avg') and self.avg.n_averaged > 0: self.model.load_state_dict(self.weights())
+    if hasattr(self, 'avg') and self.avg.n_averaged > 0: unwrap_model(self.model).load_state_dict(self.weights())
 
 # %% ../nbs/11_training.ipynb #159a0a5d
 def budget_progress(step:int, planned:int, warm:float, w:float) -> float:
@@ -238,6 +238,8 @@ def summary(self:TimeBudget) -> dict:
 def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
 def _is_num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
+DIST_BACKENDS = ('auto', 'gloo', 'nccl', 'mpi')
+
 def check_train_config(c) -> None:
     "Raise a one-line `ValueError` naming the first field of `TrainConfig` `c` outside its valid range."
     checks = [('epochs', _is_int(c.epochs) and c.epochs >= 1, 'an integer >= 1'),
@@ -260,7 +262,8 @@ def check_train_config(c) -> None:
               ('grad_log_every', _is_int(c.grad_log_every) and c.grad_log_every >= 1, 'an integer >= 1'),
               ('seed', _is_int(c.seed), 'an integer'),
               ('precision', c.precision in PRECISIONS + ('auto',), f"one of {PRECISIONS + ('auto',)}"),
-              ('save_freq', _is_int(c.save_freq) and c.save_freq >= 0, 'an integer >= 0 (0: off)')]
+              ('save_freq', _is_int(c.save_freq) and c.save_freq >= 0, 'an integer >= 0 (0: off)'),
+              ('dist_backend', c.dist_backend in DIST_BACKENDS, f'one of {DIST_BACKENDS}')]
     for name, ok, expected in checks:
         if not ok: raise ValueError(f"{name} must be {expected}, got {getattr(c, name)!r}")
     if c.device is not None: default_device(c.device)          # an unknown device, or a GPU that is not there
@@ -294,6 +297,7 @@ class TrainConfig:
     save_freq: int = 0              # also keep epoch_N.pth every this many epochs (0: only best.pth and last.pth)
     tensorboard: bool = True        # write TensorBoard logs (when tensorboard is installed)
     compile: bool = False           # torch.compile the model (in place: the state-dict keys stay plain)
+    dist_backend: str = 'auto'      # data-parallel runs (launched by torchrun): auto (gloo on CPU, nccl on CUDA), gloo, nccl, mpi
     def __post_init__(self): check_train_config(self)
 
 TRAIN_FIELDS = tuple(f.name for f in fields(TrainConfig))
@@ -465,7 +469,7 @@ def classification_metrics(num_classes:int) -> list:
     return [accuracy] + ([partial(top_k_accuracy, k=5)] if num_classes > 5 else [])
 
 # %% ../nbs/11_training.ipynb #98010a5e
-RESUME_CHANGES = ('epochs', 'device', 'save_freq', 'tensorboard', 'grad_log_every', 'compile', 'skip_nonfinite')
+RESUME_CHANGES = ('epochs', 'device', 'save_freq', 'tensorboard', 'grad_log_every', 'compile', 'skip_nonfinite', 'dist_backend')
 
 def _contradictions(given:dict, saved:dict) -> list:
     return [f"{k}={v!r} (saved: {saved.get(k)!r})" for k, v in given.items() if saved.get(k) != v]
@@ -510,13 +514,16 @@ def _resumed_run(resume, names:dict, config, data:dict, train:dict, model_kw:dic
 # %% ../nbs/11_training.ipynb #24e6a20c
 def fit_model(model:str=None, dataset:str=None, config:TrainConfig=None, *, preset:str=None, data_kwargs:DataOptions|dict=None,
               resume=None, progress:bool=None, cbs:list=None, command:str=None, **kwargs) -> dict:
-    "Train registered `model` (mini_vit) on `dataset` (digits) with `config` or `preset` (keywords override), or continue `resume`."
+    "Train registered `model` (mini_vit) on `dataset` (digits) with `config` or `preset` (keywords override), or continue `resume`; data-parallel under torchrun."
+    from vitnb.distributed import dist_env, start_distributed, shard_dls, distributed_callbacks
+    env = dist_env()                                          # a launcher's environment: checked before anything else
     r = resolve_run(model, dataset, config, preset=preset, data_kwargs=data_kwargs, resume=resume, **kwargs)
     model, dataset, config, model_overrides, ck = r['model'], r['dataset'], r['config'], r['model_overrides'], r['ck']
     set_seed(config.seed)
     dev, data_kw = default_device(config.device), dict(r['data_kwargs'])
+    if env is not None: dev = start_distributed(env, dev, config)    # joins the process group (bad batch split, backend: errors)
     if 'img_size' in model_overrides: data_kw['img_size'] = model_overrides['img_size']
-    dls = get_dls(dataset, bs=config.micro_bs, device=dev, **data_kw)
+    dls = shard_dls(get_dls(dataset, bs=config.micro_bs // (env.world_size if env else 1), device=dev, **data_kw), env)
     info = dls.info
     model_kwargs = dict(model_overrides, img_size=info.img_size, in_chans=info.in_chans, num_classes=info.num_classes)
     net = create_model(model, **model_kwargs)
@@ -525,9 +532,11 @@ def fit_model(model:str=None, dataset:str=None, config:TrainConfig=None, *, pres
     run_config = dict(model=model, model_kwargs=model_kwargs, model_overrides=model_overrides, dataset=dataset, classes=list(info.classes),
                       data_kwargs=data_kw, preset=r['preset'], resumes=r['resumes'], vitnb_version=vitnb.__version__,
                       train=config.record(prec, dev))
-    run_dir = config.run_dir(f"{model}_{dataset}_{datetime.now():%Y%m%d_%H%M%S}")
+    if env is not None: run_config['distributed'] = dict(world_size=env.world_size, backend=config.dist_backend, bs_per_rank=dls.train.bs)
+    run_dir = config.run_dir(f"{model}_{dataset}_{datetime.now():%Y%m%d_%H%M%S}") if env is None or env.rank == 0 else None   # rank 0 writes
     learn = build_learner(net, dls, CrossEntropyLossFlat(label_smoothing=config.label_smoothing), classification_metrics(info.num_classes),
-                          'accuracy', config, run_dir=run_dir, run_config=run_config, resume=ck, cbs=cbs)
+                          'accuracy', config, run_dir=run_dir, run_config=run_config, resume=ck,
+                          cbs=[*(cbs or []), *distributed_callbacks(env, dev, config.seed)])
     try: secs = fit_learner(learn, config, progress)
     except KeyboardInterrupt: raise KeyboardInterrupt(interrupted(learn, run_dir)) from None
     return run_results(learn, run_config, secs, run_dir, command)
@@ -543,7 +552,8 @@ def run_results(learn:Learner, run_config:dict, secs:float, run_dir, command:str
                valid_acc=hist['accuracy'][-1], best_acc=max(hist['accuracy']), history=hist,
                skipped_batches=learn.non_finite_guard.skipped, grad_norms=learn.grad_norm.log,
                budget=learn.time_budget.summary if hasattr(learn, 'time_budget') else None,
-               run_dir=str(run_dir) if run_dir else None, machine=run_environment(t['device']), command=command)
+               run_dir=str(run_dir) if run_dir else None, machine=run_environment(t['device']), command=command,
+               distributed=run_config.get('distributed'))
     if run_dir:
         plot_curves(rows, names, learn.recorder.lrs, path=Path(run_dir)/'curves.png')
         (Path(run_dir)/'results.json').write_text(json.dumps(res, indent=2))
@@ -611,6 +621,8 @@ def vitnb_train(
     resume:str=None,                    # Checkpoint to continue: its run directory, model, data and recipe
     no_tensorboard:bool=False,          # Do not write TensorBoard logs
     compile:bool=False,                 # torch.compile the model: faster steps after a one-time compilation (needs a C++ compiler)
+    nproc:int=None,                     # Launch this many data-parallel processes on this machine (torchrun); --batch-size stays the global batch
+    dist_backend:str=None,              # Data-parallel backend: auto, gloo, nccl or mpi (default auto: gloo on CPU, nccl on CUDA)
     dim:int=None,                       # Model override: embedding width
     depth:int=None,                     # Model override: number of blocks
     heads:int=None,                     # Model override: attention heads
@@ -632,6 +644,7 @@ def _given(args:dict, names) -> dict:
     return {n: args[n] for n in names if args[n] is not None and args[n] is not False}
 
 def _train_cli(a:dict):
+    if a['nproc'] is not None and not a['dry_run']: return _launch(a['nproc'])
     overrides = {_OVERRIDES[k]: v for k, v in _given(a, _OVERRIDES).items()}
     data = _given(a, ('data_path', 'download', 'cache_dir', 'skip_bad', 'augment', 'repeats', 'keep_epoch_length'))
     train = {_FLAGS.get(k, k): v for k, v in _given(a, [k for k in a if _FLAGS.get(k, k) in TRAIN_FIELDS]).items()}
@@ -645,12 +658,20 @@ def _train_cli(a:dict):
         res = fit_model(a['model'], a['dataset'], command=command, **kw)
     except (KeyError, ValueError, TypeError, OSError, NonFiniteLossError) as e: sys.exit(f"vitnb_train: error: {_message(e)}")
     except KeyboardInterrupt as e: sys.exit(f"vitnb_train: {e.args[0] if e.args else 'interrupted'}")
+    if res['run_dir'] is None: return res                 # a data-parallel rank other than 0: rank 0 reports
     run, best = Path(res['run_dir']), res['learn'].checkpointer.best_path
     print(f"{res['model']} on {res['dataset']}: valid accuracy {res['valid_acc']:.4f} (best {res['best_acc']:.4f}) after "
           f"{res['epochs']} epochs in {res['seconds']:.1f} s ({res['train_images_per_s']:.0f} train images/s, "
           f"{res['n_params']:,} parameters, {res['precision']})")
     print(f"checkpoint: {best or 'none (no epoch had a finite ' + 'accuracy)'}  curves: {run/'curves.png'}  log: {run/'history.csv'}")
     return res
+
+def _launch(nproc) -> None:
+    "Run this command again in `nproc` processes through torchrun (without `--nproc`), and exit with its status."
+    from vitnb.distributed import launch_command, without_option
+    try: cmd = launch_command(nproc, without_option(sys.argv[1:], '--nproc'))
+    except ValueError as e: sys.exit(f"vitnb_train: error: {e}")
+    sys.exit(subprocess.run(cmd).returncode)
 
 def _message(e:Exception) -> str:
     "The error's own message, without the prefix fastai adds when it passes through a callback."
