@@ -226,8 +226,10 @@ class NonFiniteGuard(Callback):
     def before_train(self): self.epoch_skipped = 0
 
     def after_loss(self):                                      # data-parallel: every rank stops (or skips) when one sees it
-        if self.training and any_rank(not torch.isfinite(self.loss).all(), self.loss.device):
-            self.stop(f"non-finite loss ({self.loss.item()})")
+        if not self.training: return
+        mine = not torch.isfinite(self.loss).all()
+        if any_rank(mine, self.loss.device):
+            self.stop(f"non-finite loss ({self.loss.item()})" if mine else "non-finite loss on another rank of this data-parallel run")
 
     def after_backward(self):                                  # before the optimizer step: a NaN gradient never reaches the weights
         scaler = getattr(self.learn, 'scaler', None)

@@ -19,6 +19,8 @@ from .video_data import video_dls
 from .checkpoint import load_checkpoint, NonFiniteLossError
 from .train import TrainConfig, train_config, build_learner, fit_learner, run_history
 import vitnb.slot_video  # registers slot_video, slot_video_tiny
+from .distributed import dist_env, start_distributed, shard_dls, distributed_callbacks
+
 
 # %% auto #0
 __all__ = ['VIDEO_RECIPE', 'VARIANTS', 'mean_frame_mse', 'psnr', 'recon_loss', 'ReconMSE', 'ReconPSNR', 'video_results',
@@ -82,6 +84,7 @@ def fit_video(model:str='slot_video_tiny', data:str='moving_digits', config:Trai
               img_size:int=32, in_chans:int=None, dls=None, resume=None, progress:bool=None, cbs:list=None, **kwargs) -> dict:
     "Train the video model `model` to reconstruct clips of `data` with the recipe `config` (or `resume` a run); per-epoch results."
     config, model_overrides = train_config(config or TrainConfig(**VIDEO_RECIPE), **kwargs)
+    env = dist_env()                                          # data-parallel under torchrun, as fit_model
     ck = load_checkpoint(resume) if resume else None
     data_kw = dict(n_train=n_train, n_valid=n_valid, seq_len=seq_len, stride=stride, img_size=img_size, in_chans=in_chans, seed=config.seed)
     for k in ('n_train', 'n_valid', 'seq_len', 'stride', 'img_size'):
@@ -91,7 +94,8 @@ def fit_video(model:str='slot_video_tiny', data:str='moving_digits', config:Trai
     MODELS.get(model)
     set_seed(config.seed)
     dev = default_device(config.device)
-    dls = dls or video_dls(data, **data_kw, bs=config.micro_bs, device=dev)
+    if env is not None: dev = start_distributed(env, dev, config)
+    dls = shard_dls(dls or video_dls(data, **data_kw, bs=config.micro_bs // (env.world_size if env else 1), device=dev), env)
     T, C, H, W = dls.train_ds.tensors[0].shape[1:]
     model_kwargs = saved_model_kwargs(ck) if ck is not None else dict(
         img_size=H, in_chans=C, attention=attention, triple_mode=triple_mode, triple_window=triple_window, rope=rope, **model_overrides)
@@ -99,9 +103,10 @@ def fit_video(model:str='slot_video_tiny', data:str='moving_digits', config:Trai
     prec = resolve_precision(config.precision, dev)
     run_config = dict(model=model, model_kwargs=model_kwargs, dataset=data, data_kwargs=data_kw, vitnb_version=vitnb.__version__,
                       train=config.record(prec, dev))
-    run_dir = Path(resume).parent if ck is not None else config.run_dir()
+    run_dir = (Path(resume).parent if ck is not None else config.run_dir()) if env is None or env.rank == 0 else None   # rank 0 writes
     learn = build_learner(net, dls, recon_loss, [ReconMSE(), ReconPSNR()], 'mse', config, mode='min', run_dir=run_dir,
-                          run_config=run_config, resume=ck, cbs=cbs)
+                          run_config=run_config, resume=ck,
+                          cbs=[*(cbs or []), *distributed_callbacks(env, dev, config.seed)])
     secs = fit_learner(learn, config, progress)
     return video_results(learn, model, model_kwargs, prec, secs, run_dir)
 
