@@ -13,17 +13,18 @@ import vitnb
 
 # %% auto #0
 __all__ = ['KERNEL_FILE', 'CXXFLAGS', 'KERNEL_MAX_HEAD_DIM', 'KERNEL_MAX_KEYS', 'kernel_source', 'kernel_path', 'build_kernel',
-           'kernel_lib', 'kernel_status', 'kernel_head_dims', 'kernel_usable', 'CPUAttention', 'CPUPackedAttention',
-           'cpu_attention', 'cpu_qkv_attention', 'kernel_preferred']
+           'load_kernel', 'kernel_lib', 'kernel_status', 'kernel_head_dims', 'kernel_usable', 'CPUAttention',
+           'CPUPackedAttention', 'cpu_attention', 'cpu_qkv_attention', 'kernel_preferred']
 
 # %% ../nbs/02a_cpu_kernel.ipynb #a0c75351
 KERNEL_FILE = Path(vitnb.__file__).parent / 'csrc' / 'attention.cpp'
 
-def kernel_source() -> str:
-    "The C++ source of the kernel, `vitnb/csrc/attention.cpp`."
-    if not KERNEL_FILE.exists():
-        raise RuntimeError(f"the kernel source {KERNEL_FILE} is missing: reinstall vitnb with its package data")
-    return KERNEL_FILE.read_text()
+def kernel_source(file:Path=None) -> str:
+    "The C++ source of a kernel: `file`, by default `KERNEL_FILE` (`vitnb/csrc/attention.cpp`)."
+    file = Path(file or KERNEL_FILE)
+    if not file.exists():
+        raise RuntimeError(f"the kernel source {file} is missing: reinstall vitnb with its package data")
+    return file.read_text()
 
 # %% ../nbs/02a_cpu_kernel.ipynb #4ad6eefb
 CXXFLAGS = ('-O3', '-march=native', '-fopenmp', '-shared', '-fPIC', '-std=c++17') + \
@@ -33,46 +34,55 @@ def _cpu_flags() -> str:
     try: return next(l for l in open('/proc/cpuinfo') if l.startswith(('flags', 'Features')))
     except (OSError, StopIteration): return platform.processor()
 
-def kernel_path(cxx:str=None) -> Path:
-    "Where the compiled kernel for this source, compiler, flags and CPU is cached."
+def kernel_path(cxx:str=None, file:Path=None) -> Path:
+    "Where the kernel compiled from `file` (default `KERNEL_FILE`) for this source, compiler, flags and CPU is cached."
     cxx = cxx or os.environ.get('CXX', 'c++')
-    key = hashlib.sha256('\n'.join([kernel_source(), cxx, *CXXFLAGS, platform.machine(), _cpu_flags()]).encode()).hexdigest()[:16]
+    key = hashlib.sha256('\n'.join([kernel_source(file), cxx, *CXXFLAGS, platform.machine(), _cpu_flags()]).encode()).hexdigest()[:16]
     root = Path(os.environ.get('VITNB_CACHE') or Path.home() / '.cache' / 'vitnb')
-    return root / 'kernels' / f'cpu_attention_{key}.so'
+    return root / 'kernels' / f'cpu_{Path(file or KERNEL_FILE).stem}_{key}.so'
 
 # %% ../nbs/02a_cpu_kernel.ipynb #177ff5c2
-def build_kernel(cxx:str=None, force:bool=False) -> Path:
-    "Compile `KERNEL_FILE` with `cxx` (default `$CXX` or `c++`) into the cache, unless it is there already."
+def build_kernel(cxx:str=None, force:bool=False, file:Path=None) -> Path:
+    "Compile `file` (default `KERNEL_FILE`) with `cxx` (default `$CXX` or `c++`) into the cache, unless it is there already."
     cxx = cxx or os.environ.get('CXX', 'c++')
-    path = kernel_path(cxx)
+    path = kernel_path(cxx, file)
     if path.exists() and not force: return path
     if shutil.which(cxx) is None: raise RuntimeError(f"no C++ compiler {cxx!r} on PATH (install g++ or set CXX)")
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        src, out = Path(tmp) / 'cpu_attention.cpp', Path(tmp) / path.name
-        src.write_text(kernel_source())                       # the hashed text is the compiled text
+        src, out = Path(tmp) / f'cpu_{Path(file or KERNEL_FILE).name}', Path(tmp) / path.name
+        src.write_text(kernel_source(file))                   # the hashed text is the compiled text
         r = subprocess.run([cxx, *CXXFLAGS, str(src), '-o', str(out)], capture_output=True, text=True)
-        if r.returncode: raise RuntimeError(f"compiling the CPU attention kernel with {cxx} failed:\n{r.stderr[-2000:]}")
+        if r.returncode: raise RuntimeError(f"compiling the CPU kernel {src.name} with {cxx} failed:\n{r.stderr[-2000:]}")
         os.replace(out, path)
     return path
 
 # %% ../nbs/02a_cpu_kernel.ipynb #5747ad05
+def load_kernel(file:Path=None, declare=None) -> tuple:
+    "Build (once) and load the kernel of `file` (default `KERNEL_FILE`), `declare(lib)` typing its entry points: `(lib, 'built: path')`, or `(None, 'unavailable: why')`."
+    try:
+        if os.environ.get('VITNB_NO_KERNEL'): raise RuntimeError("disabled by VITNB_NO_KERNEL")
+        path = build_kernel(file=file)
+        lib = ctypes.CDLL(str(path))
+        if declare: declare(lib)
+        return lib, f"built: {path}"
+    except (RuntimeError, OSError) as e: return None, f"unavailable: {e}"
+
+# %% ../nbs/02a_cpu_kernel.ipynb #27f9184a
 class _Strides(ctypes.Structure): _fields_ = [('b', ctypes.c_long), ('h', ctypes.c_long), ('n', ctypes.c_long)]
 _P, _L, _S = ctypes.c_void_p, ctypes.c_long, _Strides
 _kernel = {}
 
+def _declare(lib):
+    lib.vitnb_attn_fwd.argtypes = [_P, _S] * 4 + [_P] + [_L] * 5 + [ctypes.c_float, ctypes.c_int]
+    lib.vitnb_attn_bwd.argtypes = [_P, _S] * 5 + [_P] + [_P, _S] * 3 + [_L] * 5 + [ctypes.c_float, ctypes.c_int]
+
 def kernel_lib():
     "The loaded kernel library (built on first call), or `None` if it cannot be built here (see `kernel_status`)."
     if not _kernel:
-        try:
-            if os.environ.get('VITNB_NO_KERNEL'): raise RuntimeError("disabled by VITNB_NO_KERNEL")
-            path = build_kernel()
-            lib = ctypes.CDLL(str(path))
-            lib.vitnb_attn_fwd.argtypes = [_P, _S] * 4 + [_P] + [_L] * 5 + [ctypes.c_float, ctypes.c_int]
-            lib.vitnb_attn_bwd.argtypes = [_P, _S] * 5 + [_P] + [_P, _S] * 3 + [_L] * 5 + [ctypes.c_float, ctypes.c_int]
-            dims = (ctypes.c_long * 16)()
-            _kernel.update(lib=lib, head_dims=tuple(dims[:lib.vitnb_head_dims(dims)]), status=f"built: {path}")
-        except (RuntimeError, OSError) as e: _kernel.update(lib=None, head_dims=(), status=f"unavailable: {e}")
+        lib, status = load_kernel(declare=_declare)
+        dims = (ctypes.c_long * 16)()
+        _kernel.update(lib=lib, head_dims=tuple(dims[:lib.vitnb_head_dims(dims)]) if lib else (), status=status)
     return _kernel['lib']
 
 # %% ../nbs/02a_cpu_kernel.ipynb #75ab8ad1

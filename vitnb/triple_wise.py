@@ -6,17 +6,22 @@ Docs: https://vitnb.github.io/vitnb/triple_wise.html.md"""
 
 # %% ../nbs/08_triple_wise.ipynb #e387968f
 from __future__ import annotations
+import ctypes
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.autograd.function import once_differentiable
 from fastcore.basics import patch
 from .core import MIXERS, register_model
 from .embed import to_2tuple
-from .attention import Attention, split_heads
+from .cpu_kernel import KERNEL_FILE, load_kernel, _Strides, _args
+from .attention import BACKENDS, Attention, split_heads, _warn_once
 from .vit import ViT, MINI_VIT, vit_with_mixer
 
 # %% auto #0
-__all__ = ['TRIPLE_MODES', 'window_index', 'gather_tokens', 'simplicial_attention', 'TripleAttention', 'triple_mixer',
+__all__ = ['SIMPLICIAL_FILE', 'SIMPLICIAL_DTYPES', 'TRIPLE_MODES', 'window_index', 'gather_tokens', 'simplicial_lib',
+           'simplicial_kernel_status', 'simplicial_head_dims', 'simplicial_kernel_usable', 'SimplicialKernel',
+           'simplicial_kernel', 'simplicial_backend', 'simplicial_attention', 'TripleAttention', 'triple_mixer',
            'mini_vit_triple']
 
 # %% ../nbs/08_triple_wise.ipynb #95244fa2
@@ -63,19 +68,139 @@ def gather_tokens(t:torch.Tensor, index:torch.Tensor) -> torch.Tensor:
     "Each query's window of `t` `(B, H, N, d)`: `(B, H, *index.shape, d)` for a token index `(N, w)`."
     return _GatherTokens.apply(t, index.reshape(-1)).unflatten(2, index.shape)
 
+# %% ../nbs/08_triple_wise.ipynb #8eb657ba
+SIMPLICIAL_FILE = KERNEL_FILE.with_name('simplicial.cpp')
+_P, _L = ctypes.c_void_p, ctypes.c_long
+_simplicial = {}
+
+def _declare(lib):
+    t, sizes = [_P, _Strides], [_L] * 7 + [ctypes.c_float, ctypes.c_int]
+    lib.vitnb_simplicial_fwd.argtypes = [ctypes.c_int] + t * 5 + [_P] + t + [_P] + sizes
+    lib.vitnb_simplicial_bwd.argtypes = [ctypes.c_int] + t * 6 + [_P, _P] + t * 5 + sizes
+
+def simplicial_lib():
+    "The loaded 2-simplicial kernel (built from `vitnb/csrc/simplicial.cpp` on first call), or `None` (see `simplicial_kernel_status`)."
+    if not _simplicial:
+        lib, status = load_kernel(SIMPLICIAL_FILE, _declare)
+        dims = (ctypes.c_long * 16)()
+        _simplicial.update(lib=lib, status=status, head_dims=tuple(dims[:lib.vitnb_simplicial_head_dims(dims)]) if lib else ())
+    return _simplicial['lib']
+
+# %% ../nbs/08_triple_wise.ipynb #9fc7dc6b
+def simplicial_kernel_status() -> str:
+    "Whether the 2-simplicial kernel is built and loaded, and from where, or why not."
+    simplicial_lib(); return _simplicial['status']
+
+def simplicial_head_dims() -> tuple:
+    "The head widths the 2-simplicial kernel has a compiled path for (empty if it is unavailable)."
+    simplicial_lib(); return _simplicial['head_dims']
+
+# %% ../nbs/08_triple_wise.ipynb #30f8bdbe
+SIMPLICIAL_DTYPES = {torch.float32: 0, torch.bfloat16: 1}         # the kernel's dtype codes
+
+def simplicial_kernel_usable(q, *kv, dropout_p:float=0.) -> bool:
+    "Can the fused kernel run on these inputs? (CPU tensors of one dtype, fp32 or bf16, a compiled head width, no dropout.)"
+    return (not dropout_p and q.dtype in SIMPLICIAL_DTYPES and all(t.device.type == 'cpu' and t.dtype == q.dtype for t in (q, *kv))
+            and q.shape[-1] in simplicial_head_dims())
+
+# %% ../nbs/08_triple_wise.ipynb #630dbc40
+def _call(entry, *args):
+    rc = getattr(simplicial_lib(), entry)(*args)
+    if rc: raise RuntimeError(f"2-simplicial CPU kernel: {entry} returned {rc} (no compiled path for this head width or dtype)")
+
+class SimplicialKernel(torch.autograd.Function):
+    "2-simplicial attention of `(B, H, Nq, D)` queries over `(B, H, N, D)` keys and values: the first `full` queries read every token, the rest the windows `index` `(Nq - full, w)` (int32)."
+    @staticmethod
+    def forward(ctx, q, k1, k2, v1, v2, index, full, scale):
+        (B, H, Nq, D), N = q.shape, k1.shape[2]
+        o = q.new_empty(B, Nq, H, D).transpose(1, 2)                      # (B, H, Nq, D) view of (B, Nq, H, D)
+        lse = q.new_empty(B, H, Nq, dtype=torch.float32) if any(ctx.needs_input_grad[:5]) else None
+        _call('vitnb_simplicial_fwd', SIMPLICIAL_DTYPES[q.dtype], *_args(q, k1, k2, v1, v2), index.data_ptr(), *_args(o),
+              None if lse is None else lse.data_ptr(), B, H, Nq, N, full, index.shape[1], D, scale, torch.get_num_threads())
+        if lse is not None: ctx.save_for_backward(q, k1, k2, v1, v2, index, lse)
+        ctx.scale, ctx.full = scale, full
+        return o
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, do):
+        q, k1, k2, v1, v2, index, lse = ctx.saved_tensors
+        (B, H, Nq, D), N = q.shape, k1.shape[2]
+        if do.stride(-1) != 1: do = do.contiguous()
+        dq = q.new_empty(B, Nq, H, D).transpose(1, 2)
+        dkv = [q.new_empty(B, N, H, D).transpose(1, 2) for _ in range(4)]  # (B, H, N, D) views of (B, N, H, D)
+        _call('vitnb_simplicial_bwd', SIMPLICIAL_DTYPES[q.dtype], *_args(q, k1, k2, v1, v2, do), index.data_ptr(), lse.data_ptr(),
+              *_args(dq, *dkv), B, H, Nq, N, ctx.full, index.shape[1], D, ctx.scale, torch.get_num_threads())
+        return dq, *dkv, None, None, None
+
+# %% ../nbs/08_triple_wise.ipynb #4a5ea603
+def _check_windows(index, full_queries, Nq, N):
+    "Refuse an index or a count of full queries that does not describe a window of tokens in `[0, N)` for each of `Nq` queries."
+    if not 0 <= full_queries <= Nq: raise ValueError(f"full_queries={full_queries} is not between 0 and the {Nq} queries")
+    if index is None or full_queries:
+        if N < 1: raise ValueError("a query that reads every token needs at least one token (got N=0)")
+    if index is None: return
+    if index.dim() != 2 or index.shape[0] != Nq - full_queries or index.shape[1] < 1 or index.is_floating_point() or index.dtype == torch.bool:
+        raise ValueError(f"index must be an integer tensor (Nq - full_queries={Nq - full_queries}, w >= 1), one window per windowed "
+                         f"query; got {index.dtype} {tuple(index.shape)}")
+    if index.device.type == 'cpu' and index.numel() and (index.min() < 0 or index.max() >= N):   # (elsewhere: gather's own check)
+        raise IndexError(f"index holds token indices outside [0, {N})")
+
+# %% ../nbs/08_triple_wise.ipynb #1a901445
+def simplicial_kernel(q, k1, k2, v1, v2, *, index=None, full_queries:int=0, scale:float=None):
+    "2-simplicial attention on the fused CPU kernel: q `(B, H, Nq, D)`, the rest `(B, H, N, D)`; see `simplicial_attention`."
+    kv = (k1, k2, v1, v2)
+    if q.dim() != 4 or k1.dim() != 4 or any(t.shape != k1.shape for t in kv) or q.shape[:2] != k1.shape[:2] or q.shape[3] != k1.shape[3]:
+        raise ValueError(f"expected q (B, H, Nq, D) and k1, k2, v1, v2 (B, H, N, D), got {[tuple(t.shape) for t in (q, *kv)]}")
+    (Nq, N), full = (q.shape[2], k1.shape[2]), (q.shape[2] if index is None else full_queries)
+    _check_windows(index, full_queries, Nq, N)
+    if simplicial_lib() is None: raise RuntimeError(f"the 2-simplicial CPU kernel is {simplicial_kernel_status()}")
+    if not simplicial_kernel_usable(q, *kv):
+        raise ValueError(f"the 2-simplicial CPU kernel takes CPU tensors of one dtype, float32 or bfloat16, with a head width in "
+                         f"{simplicial_head_dims()}; got {[t.dtype for t in (q, *kv)]} on {q.device} with head width {q.shape[-1]}")
+    index = torch.zeros(0, 1, dtype=torch.int32) if index is None else index.to('cpu', torch.int32).contiguous()
+    q, *kv = (t if t.stride(-1) == 1 else t.contiguous() for t in (q, *kv))
+    return SimplicialKernel.apply(q, *kv, index, full, q.shape[-1] ** -0.5 if scale is None else scale)
+
+# %% ../nbs/08_triple_wise.ipynb #180c8ae6
+def simplicial_backend(q, *kv, backend:str='auto', dropout_p:float=0., return_attn:bool=False) -> str:
+    "The path `simplicial_attention` takes for these inputs: 'cpu_kernel' (the fused kernel) or 'manual' (the PyTorch form)."
+    if backend not in BACKENDS: raise ValueError(f"Unknown attention backend {backend!r}: expected one of {BACKENDS}")
+    ok = not return_attn and simplicial_kernel_usable(q, *kv, dropout_p=dropout_p)
+    if backend == 'cpu_kernel' and not ok:
+        _warn_once(f"the 2-simplicial CPU kernel was requested but cannot run here (it needs CPU tensors of one dtype, float32 or "
+                   f"bfloat16, a head width in {simplicial_head_dims()}, no attention dropout and no return_attn; the kernel is "
+                   f"{simplicial_kernel_status()}): falling back to the PyTorch form")
+        return 'manual'
+    return 'cpu_kernel' if ok and backend in ('auto', 'cpu_kernel') else 'manual'
+
 # %% ../nbs/08_triple_wise.ipynb #340c4b57
-def simplicial_attention(q, k1, k2, v1, v2, *, index=None, scale:float=None, dropout_p:float=0., return_attn:bool=False):
-    "2-simplicial attention, all `(B, H, N, d)`; `index` `(N, w)`: each query's window (`None`: all tokens)."
-    scale = q.shape[-1] ** -0.5 if scale is None else scale
+def _simplicial_torch(q, k1, k2, v1, v2, index, scale, dropout_p):
+    "The PyTorch form: `(out, attn)`."
     if index is None: win = lambda t: t.unsqueeze(2)                  # every window is all N tokens: broadcast
     else:
         win = lambda t: gather_tokens(t, index)                         # (not t[:, :, index]: its backward is slower)
-    k1w, k2w, v1w, v2w = map(win, (k1, k2, v1, v2))                    # (B, H, N, w, d), or (B, H, 1, N, d)
-    logits = ((q * scale).unsqueeze(-2) * k1w) @ k2w.transpose(-2, -1)  # (B, H, N, w, w): A[i, j, k]
+    k1w, k2w, v1w, v2w = map(win, (k1, k2, v1, v2))                    # (B, H, Nq, w, d), or (B, H, 1, N, d)
+    logits = ((q * scale).unsqueeze(-2) * k1w) @ k2w.transpose(-2, -1)  # (B, H, Nq, w, w): A[i, j, k]
     attn = logits.flatten(-2).float().softmax(-1).to(q.dtype).view_as(logits)   # softmax over the w^2 pairs
     a = F.dropout(attn, dropout_p) if dropout_p > 0 else attn
-    out = ((a @ v2w) * v1w).sum(-2)                                    # sum_j v1[j] * sum_k A[i,j,k] v2[k]: (B, H, N, d)
-    return (out, attn) if return_attn else out
+    return ((a @ v2w) * v1w).sum(-2), attn                             # sum_j v1[j] * sum_k A[i,j,k] v2[k]: (B, H, Nq, d)
+
+# %% ../nbs/08_triple_wise.ipynb #808fff45
+def simplicial_attention(q, k1, k2, v1, v2, *, index=None, full_queries:int=0, scale:float=None, dropout_p:float=0.,
+                         return_attn:bool=False, backend:str='auto'):
+    "2-simplicial attention, q `(B, H, Nq, d)`, the rest `(B, H, N, d)`: the first `full_queries` queries read all N tokens, the others their window, a row of `index` `(Nq - full_queries, w)` (`None`: every query reads all tokens)."
+    scale = q.shape[-1] ** -0.5 if scale is None else scale
+    _check_windows(index, full_queries, q.shape[2], k1.shape[2])
+    if simplicial_backend(q, k1, k2, v1, v2, backend=backend, dropout_p=dropout_p, return_attn=return_attn) == 'cpu_kernel':
+        return simplicial_kernel(q, k1, k2, v1, v2, index=index, full_queries=full_queries, scale=scale)
+    if index is None or not full_queries:
+        out, attn = _simplicial_torch(q, k1, k2, v1, v2, index, scale, dropout_p)
+        return (out, attn) if return_attn else out
+    if return_attn: raise ValueError("return_attn takes one window size for all queries: call the full and the windowed queries apart")
+    P = full_queries                                                  # (B, H, P, d): all N^2 pairs, then the windows
+    return torch.cat([_simplicial_torch(q[:, :, :P], k1, k2, v1, v2, None, scale, dropout_p)[0],
+                      _simplicial_torch(q[:, :, P:], k1, k2, v1, v2, index, scale, dropout_p)[0]], 2)
 
 # %% ../nbs/08_triple_wise.ipynb #fdcae7e9
 TRIPLE_MODES = ('simplicial', 'concat')
@@ -129,10 +254,9 @@ def attend(self:TripleAttention, q, k1, k2, v1, v2, attn_mask=None):
     if attn_mask is not None: raise ValueError("triple-wise attention takes no attn_mask (its windows are set by `window`)")
     if self.mode == 'concat': return Attention.attend(self, q, torch.cat([k1, k2], -1), torch.cat([v1, v2], -1))
     idx, P = self.index(q.shape[2], q.device), self.num_prefix_tokens
-    kw = dict(scale=self.scale, dropout_p=self.attn_drop if self.training else 0.)
-    if idx is None or P == 0: return simplicial_attention(q, k1, k2, v1, v2, index=idx, **kw)
-    prefix = simplicial_attention(q[:, :, :P], k1, k2, v1, v2, **kw)                 # (B, H, P, d): all N^2 pairs
-    return torch.cat([prefix, simplicial_attention(q[:, :, P:], k1, k2, v1, v2, index=idx[P:], **kw)], 2)
+    kw = dict(scale=self.scale, dropout_p=self.attn_drop if self.training else 0., backend=self.backend)
+    if idx is None: return simplicial_attention(q, k1, k2, v1, v2, **kw)
+    return simplicial_attention(q, k1, k2, v1, v2, index=idx[P:], full_queries=P, **kw)     # prefix queries: all N^2 pairs
 
 # %% ../nbs/08_triple_wise.ipynb #81dfb881
 @MIXERS.register(name='triple')
