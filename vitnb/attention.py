@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/attention.html.md"""
 
 # %% ../nbs/02_attention.ipynb #e825b81d
 from __future__ import annotations
-import contextlib, importlib.util, warnings
+import contextlib, importlib.metadata, importlib.util, warnings
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -15,9 +15,9 @@ from .core import MIXERS
 from .cpu_kernel import kernel_usable, kernel_preferred, cpu_attention, cpu_qkv_attention
 
 # %% auto #0
-__all__ = ['BACKENDS', 'MultiHeadAttention', 'manual_attention', 'same_width', 'flash_usable', 'choose_backend',
-           'capture_attention', 'attention', 'qkv_attention', 'split_heads', 'merge_heads', 'Attention',
-           'AttentionCheckError', 'verify_attention', 'mhsa_mixer', 'set_attention_backend']
+__all__ = ['BACKENDS', 'MultiHeadAttention', 'manual_attention', 'same_width', 'flash_attn_version', 'flash_problem',
+           'flash_usable', 'choose_backend', 'capture_attention', 'attention', 'qkv_attention', 'split_heads',
+           'merge_heads', 'Attention', 'AttentionCheckError', 'verify_attention', 'mhsa_mixer', 'set_attention_backend']
 
 # %% ../nbs/02_attention.ipynb #67687ff8
 def manual_attention(q, k, v, attn_mask=None, dropout_p:float=0., scale:float=None):
@@ -42,18 +42,31 @@ def same_width(q, v=None) -> bool:
     "Do values have the queries' head width? (the fused kernels need it; the manual path and SDPA do not)"
     return v is None or v.shape[-1] == q.shape[-1]
 
+def flash_attn_version() -> str|None:
+    "The installed flash-attn version (None when the package is not installed)."
+    try: return importlib.metadata.version('flash_attn')
+    except importlib.metadata.PackageNotFoundError: return None
+
+def flash_problem(q, attn_mask=None, v=None) -> str|None:
+    "Why FlashAttention-2 cannot run on these inputs (None when it can: CUDA, fp16/bf16, no mask, head width <= 256, values as wide)."
+    if not _HAS_FLASH: return ("the flash-attn package is not installed (it builds only with an NVIDIA GPU's CUDA toolkit: "
+                               "pip install flash-attn --no-build-isolation)")
+    if not q.is_cuda: return f"the tensors are on {q.device.type}, and flash-attn runs on CUDA only"
+    if q.dtype not in (torch.float16, torch.bfloat16): return f"the tensors are {q.dtype}, and flash-attn takes fp16 or bf16"
+    if attn_mask is not None: return "an attention mask was given, and flash-attn takes none"
+    if q.shape[-1] > 256: return f"the head width is {q.shape[-1]}, and flash-attn takes at most 256"
+    if not same_width(q, v): return f"the values are {v.shape[-1]} wide and the queries {q.shape[-1]}: flash-attn needs them equal"
+
 def flash_usable(q, attn_mask=None, v=None) -> bool:
-    "Can FlashAttention-2 run on these inputs? (CUDA, fp16/bf16, no mask, head width at most 256, values as wide)"
-    return (_HAS_FLASH and q.is_cuda and q.dtype in (torch.float16, torch.bfloat16) and attn_mask is None
-            and q.shape[-1] <= 256 and same_width(q, v))
+    "Can FlashAttention-2 run on these inputs? (see `flash_problem`)"
+    return flash_problem(q, attn_mask, v) is None
 
 # %% ../nbs/02_attention.ipynb #20663165
 def choose_backend(q, attn_mask=None, backend:str='auto', *, k=None, v=None, dropout_p:float=0.) -> str:
     "The backend that `attention` runs for these inputs when asked for `backend`."
     if backend not in BACKENDS: raise ValueError(f"Unknown attention backend {backend!r}: expected one of {BACKENDS}")
-    if backend == 'flash' and not flash_usable(q, attn_mask, v):
-        _warn_once("flash-attn requested but unusable here (needs the flash_attn package, a CUDA tensor in "
-                   "fp16/bf16, no mask, a head width <= 256 and values as wide): falling back to SDPA")
+    if backend == 'flash' and (why := flash_problem(q, attn_mask, v)):
+        _warn_once(f"flash-attn was requested but cannot run here: {why}; falling back to SDPA")
         return 'sdpa'
     kernel_ok = same_width(q, v) and kernel_usable(q, k, v, attn_mask, dropout_p)
     if backend == 'cpu_kernel' and not kernel_ok:

@@ -148,7 +148,7 @@ def list_models() -> list:
 def machine_info() -> dict:
     "Versions, device, attention backends, bf16 support and distributed backends of this machine, and the registered models and datasets."
     import vitnb
-    from vitnb.attention import choose_backend, _HAS_FLASH
+    from vitnb.attention import choose_backend, flash_attn_version
     from vitnb.cpu_kernel import kernel_status
     from vitnb.data import list_datasets
     from vitnb.distributed import dist_backends
@@ -159,7 +159,7 @@ def machine_info() -> dict:
     return {'vitnb': vitnb.__version__, 'torch': torch.__version__, 'cuda': torch.version.cuda,
             'cuda_available': torch.cuda.is_available(),
             'device': torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)',
-            'cpu': f'{cpu_model()} ({os.cpu_count()} cores)', 'flash_attn_importable': _HAS_FLASH,
+            'cpu': f'{cpu_model()} ({os.cpu_count()} cores)', 'flash_attn': flash_attn_version() or 'not installed',
             'auto_precision': resolve_precision('auto', dev), 'auto_backend_train': train, 'auto_backend_infer': infer,
             'cpu_attention_kernel': kernel_status(), **{f'cpu_{k}': v for k, v in cpu_bf16_support().items()},
             'distributed_backends': ', '.join(b for b, ok in dist_backends().items() if ok) or 'none',

@@ -6,7 +6,7 @@ Docs: https://vitnb.github.io/vitnb/cpu_kernel.html.md"""
 
 # %% ../nbs/02a_cpu_kernel.ipynb #c25c1a74
 from __future__ import annotations
-import ctypes, hashlib, os, platform, shutil, subprocess, tempfile
+import ctypes, hashlib, os, platform, re, shutil, subprocess, tempfile
 from pathlib import Path
 import torch
 import vitnb
@@ -20,11 +20,12 @@ __all__ = ['KERNEL_FILE', 'CXXFLAGS', 'KERNEL_MAX_HEAD_DIM', 'KERNEL_MAX_KEYS', 
 KERNEL_FILE = Path(vitnb.__file__).parent / 'csrc' / 'attention.cpp'
 
 def kernel_source(file:Path=None) -> str:
-    "The C++ source of a kernel: `file`, by default `KERNEL_FILE` (`vitnb/csrc/attention.cpp`)."
+    "The C++ source of a kernel `file` (default `KERNEL_FILE`, `vitnb/csrc/attention.cpp`), its `#include \"name.h\"` headers inlined."
     file = Path(file or KERNEL_FILE)
-    if not file.exists():
-        raise RuntimeError(f"the kernel source {file} is missing: reinstall vitnb with its package data")
-    return file.read_text()
+    def text(f:Path) -> str:
+        if not f.exists(): raise RuntimeError(f"the kernel source {f} is missing: reinstall vitnb with its package data")
+        return f.read_text()
+    return re.sub(r'^#include "([^"]+)"[ \t]*$', lambda m: text(file.parent / m.group(1)), text(file), flags=re.M)
 
 # %% ../nbs/02a_cpu_kernel.ipynb #4ad6eefb
 CXXFLAGS = ('-O3', '-march=native', '-fopenmp', '-shared', '-fPIC', '-std=c++17') + \

@@ -14,11 +14,11 @@ from .core import register_model, build_config
 from .embed import to_2tuple, check_grid
 from .vit import DropPath, ViT
 from .qavit_branches import WindowAttention, DilatedAttention, ChannelGroupAttention
-from .token_bank import TokenBank, BankGateway
+from .token_bank import TokenBank, GlobalTokenBank, BankGateway
 
 # %% auto #0
-__all__ = ['QAVIT_TINY', 'QAVIT_SMALL', 'QAVIT_MINI', 'HybridFusion', 'ConvFFN', 'QuadBlock', 'QAViTConfig', 'auto_patch_size',
-           'check_qavit_config', 'QAViT', 'qavit_tiny', 'qavit_small', 'qavit_mini']
+__all__ = ['BANKS', 'QAVIT_TINY', 'QAVIT_SMALL', 'QAVIT_MINI', 'HybridFusion', 'ConvFFN', 'QuadBlock', 'QAViTConfig',
+           'auto_patch_size', 'check_qavit_config', 'QAViT', 'qavit_tiny', 'qavit_small', 'qavit_mini']
 
 # %% ../nbs/06_qavit.ipynb #e826eff2
 class HybridFusion(nn.Module):
@@ -93,6 +93,7 @@ class QAViTConfig:
     bottleneck_ratio: int = 2          # r = d / bottleneck_ratio
     mlp_ratio: float = 0.5             # CCF-FFN hidden = d * mlp_ratio
     global_bank_size: int = 16         # M bank tokens
+    bank: str = 'sample'               # 'sample': carried through one pass (notebook 05); 'global': one bank for all images, moved in training
     window_size: int = 7
     dilation_factors: tuple = (1, 2, 3)
     num_channel_groups: int = 8
@@ -110,14 +111,17 @@ class QAViTConfig:
     def bottleneck_dim(self) -> int: return self.embed_dim // self.bottleneck_ratio    # r
 
 # %% ../nbs/06_qavit.ipynb #a80de3e3
+BANKS = ('sample', 'global')
+
 def auto_patch_size(img_size, min_grid:int=14) -> int:
     "The largest patch size dividing `img_size` that leaves a grid of at least `min_grid` per side (1 if none)."
     s = to_2tuple(img_size)
     return max([p for p in range(1, min(s) // min_grid + 1) if all(v % p == 0 for v in s)], default=1)
 
 def check_qavit_config(cfg:QAViTConfig):
-    "Raise a `ValueError` naming the field when `cfg`'s widths do not divide as QAViT needs."
+    "Raise a `ValueError` naming the field when `cfg`'s bank mode is unknown or its widths do not divide as QAViT needs."
     d, dc = cfg.embed_dim, cfg.compressed_dim
+    if cfg.bank not in BANKS: raise ValueError(f"bank must be one of {BANKS}, got {cfg.bank!r}")
     if d % cfg.compress_ratio:
         raise ValueError(f"embed_dim {d} is not divisible by compress_ratio {cfg.compress_ratio}: the branches work at "
                          f"width embed_dim/compress_ratio (try embed_dim={d - d % cfg.compress_ratio})")
@@ -139,8 +143,8 @@ class QAViT(ViT):
     def patch_size_for(self, cfg) -> int: return cfg.patch_size or auto_patch_size(cfg.img_size)
 
     def build_blocks(self, cfg, dpr:list) -> nn.Module:
-        "The learned initial bank `self.bank`, then the blocks, block `i` with stochastic-depth rate `dpr[i]`."
-        self.bank = TokenBank(cfg.global_bank_size, cfg.compressed_dim)
+        "The bank `self.bank` (learned initial bank, or the global one), then the blocks, block `i` with stochastic-depth rate `dpr[i]`."
+        self.bank = (TokenBank if cfg.bank == 'sample' else GlobalTokenBank)(cfg.global_bank_size, cfg.compressed_dim)
         return nn.ModuleList(QuadBlock(cfg.embed_dim, cfg.num_heads, self.grid_size, compress_ratio=cfg.compress_ratio,
             bottleneck_ratio=cfg.bottleneck_ratio, mlp_ratio=cfg.mlp_ratio, window_size=cfg.window_size,
             pad_windows=cfg.pad_windows, dilation_factors=cfg.dilation_factors, num_channel_groups=cfg.num_channel_groups,
@@ -155,6 +159,7 @@ def forward_blocks(self:QAViT, x, return_banks:bool=False):
     for blk in self.blocks:
         x, bank = blk(x, bank)
         banks.append(bank)
+    if self.training and isinstance(self.bank, GlobalTokenBank): self.bank.update(bank)    # after the pass that read it
     return (x, banks) if return_banks else x
 
 @patch

@@ -1,4 +1,4 @@
-"""A bank of learned tokens carried through one forward pass: each block writes a bounded, gated update into it and reads it back, with no state kept between samples or calls.
+"""A bank of learned tokens carried through one forward pass: each block writes a bounded, gated update into it and reads it back, with no state kept between samples or calls; and the original descriptions' bank shared by all images, moved by a bounded update during training.
 
 Docs: https://vitnb.github.io/vitnb/token_bank.html.md"""
 
@@ -7,12 +7,13 @@ Docs: https://vitnb.github.io/vitnb/token_bank.html.md"""
 # %% ../nbs/05_token_bank.ipynb #2dde13e2
 from __future__ import annotations
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from .attention import Attention
 
 # %% auto #0
-__all__ = ['TokenBank', 'gated_update', 'BankWrite', 'BankGateway', 'run_gateways']
+__all__ = ['TokenBank', 'gated_update', 'BankWrite', 'BankGateway', 'run_gateways', 'GlobalTokenBank']
 
 # %% ../nbs/05_token_bank.ipynb #1f44e40a
 class TokenBank(nn.Module):
@@ -63,3 +64,28 @@ def run_gateways(gateways, xs, bank_init:TokenBank):
         y, bank = gw(x, bank)
         reads.append(y); banks.append(bank)
     return reads, banks
+
+# %% ../nbs/05_token_bank.ipynb #6faaae41
+def _mean_over_ranks(t):
+    "`t` averaged over the data-parallel ranks, in place (unchanged outside a distributed run)."
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        dist.all_reduce(t); t /= dist.get_world_size()
+    return t
+
+class GlobalTokenBank(nn.Module):
+    "The seeds' bank: a buffer `tokens` `(1, M, C)` shared by all images; `update(bank)` moves it by `rate * clamp(mean update, -bound, bound)`."
+    def __init__(self, num_tokens:int=16, dim:int=64, rate:float=0.1, bound:float=0.5):
+        super().__init__()
+        self.rate, self.bound = rate, bound
+        self.register_buffer('tokens', nn.init.trunc_normal_(torch.zeros(1, num_tokens, dim), std=0.02))
+
+    def forward(self, batch_size:int):                    # a copy: `update` writes the buffer in place, autograd keeps this
+        return self.tokens.clone().expand(batch_size, -1, -1)
+
+    @torch.no_grad()
+    def update(self, bank):
+        "Move the bank toward the batch (and rank) mean of `bank` `(B, M, C)`; returns the step taken `(1, M, C)`."
+        u = _mean_over_ranks(bank.detach().float().mean(0, keepdim=True) - self.tokens.float())
+        step = self.rate * u.clamp(-self.bound, self.bound)
+        self.tokens += step.to(self.tokens.dtype)
+        return step

@@ -579,7 +579,7 @@ def parse_duration(s) -> float|None:
 # %% ../nbs/11_training.ipynb #28b31f81
 _OVERRIDES = dict(dim='embed_dim', depth='depth', heads='num_heads', mlp_ratio='mlp_ratio', num_cls='num_cls_tokens',
                   patch_size='patch_size', img_size='img_size', drop_path='drop_path_rate',
-                  ripple_stages='ripple_stages', hydra_branches='hydra_branches')
+                  ripple_stages='ripple_stages', hydra_branches='hydra_branches', bank='bank')
 _FLAGS = dict(batch_size='bs')                                  # command-line names of TrainConfig fields
 
 @call_parse
@@ -633,6 +633,7 @@ def vitnb_train(
     drop_path:float=None,               # Model override: stochastic depth rate
     ripple_stages:int=None,             # Model override (ripple_vit): pooling stages
     hydra_branches:int=None,            # Model override (hydra_vit): query branches
+    bank:str=None,                      # Model override (qavit_*): 'sample' (default) or 'global' token bank
 ):
     "Train a vitnb model on a dataset and save the best checkpoint, config, logs and curves."
     args = dict(locals())
