@@ -39,10 +39,10 @@ from .checkpoint import (CKPT_KEYS, save_checkpoint,  # the checkpoint names sta
 # %% auto #0
 __all__ = ['DIST_BACKENDS', 'TRAIN_FIELDS', 'RESUME_CHANGES', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw',
            'warmup_cosine', 'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'ema_decay',
-           'WeightEMA', 'budget_progress', 'TimeBudget', 'check_train_config', 'TrainConfig', 'train_config',
-           'HistoryCSV', 'claim_run_dir', 'RunDirLock', 'run_callbacks', 'resume_from', 'recipe_callbacks',
-           'build_learner', 'fit_learner', 'run_history', 'plot_curves', 'classification_metrics', 'resolve_run',
-           'fit_model', 'run_results', 'interrupted', 'parse_duration', 'vitnb_train']
+           'WeightEMA', 'budget_progress', 'budget_end', 'TimeBudget', 'check_train_config', 'TrainConfig',
+           'train_config', 'HistoryCSV', 'claim_run_dir', 'RunDirLock', 'run_callbacks', 'resume_from',
+           'recipe_callbacks', 'build_learner', 'fit_learner', 'run_history', 'plot_curves', 'classification_metrics',
+           'resolve_run', 'fit_model', 'run_results', 'interrupted', 'parse_duration', 'vitnb_train']
 
 # %% ../nbs/11_training.ipynb #aee25a0a
 class CPUMixedPrecision(Callback):
@@ -177,6 +177,11 @@ def budget_progress(step:int, planned:int, warm:float, w:float) -> float:
     if warm > 0 and step < warm: return w * step / warm
     return min(w + (1 - w) * (step - warm) / max(planned - warm, 1), 1.)
 
+def budget_end(planned:int, n:int, step:int, s:float, v:float) -> int:
+    "`planned` steps (`n` per epoch, now at `step`), moved back to an epoch end when the epoch after it would train for less time than its validation (`s`, `v` seconds)."
+    b = planned // n * n
+    return b if step <= b < planned and (planned - b) * s < v else planned
+
 class TimeBudget(Callback):
     "Stop training after `seconds`, having planned the steps from the measured speed so the schedule ends with the budget."
     order = -5                                    # after fastai's TrainEvalCallback, before the schedulers read `pct_train`
@@ -186,7 +191,7 @@ class TimeBudget(Callback):
     def before_fit(self):
         self.t0, self.n = time.perf_counter(), len(self.dls.train)
         self.cap = self.planned = self.n_epoch * self.n
-        self.times, self.last, self.valid_secs, self.plans = deque(maxlen=50), None, None, []
+        self.times, self.last, self.valid_secs, self.plans, self.done = deque(maxlen=50), None, None, [], False
     def before_train(self): self.last = None      # the time between epochs is not a step
     def after_train(self):                        # an epoch cut short on purpose keeps its training loss in the log
         if hasattr(self.learn, 'recorder'): self.learn.recorder.cancel_train = False
@@ -197,7 +202,7 @@ class TimeBudget(Callback):
 @patch
 def before_batch(self:TimeBudget):
     if not self.training: return
-    if self.train_iter >= self.planned: raise CancelTrainException()       # validate this epoch, then stop
+    if self.train_iter >= self.planned: self.done = True; raise CancelTrainException()   # validate this epoch, then stop
     warm = self.warmup_pct * self.planned if self.warmup_pct is not None else min(self.warmup_epochs * self.n, self.planned / 2)
     self.learn.pct_train = budget_progress(self.train_iter, self.planned, warm if self.w > 0 else 0, self.w)
 
@@ -218,13 +223,14 @@ def before_epoch(self:TimeBudget):
 @patch
 def plan(self:TimeBudget):
     "Re-plan the total number of steps from the measured seconds per step and per validation."
-    if len(self.times) < self.measure: return
+    if self.done or len(self.times) < self.measure: return      # the last epoch was cut short: the plan is finished
     s = sum(self.times) / len(self.times)
     v = self.valid_secs if self.valid_secs is not None else s * len(self.dls.valid.dataset) / self.dls.train.bs / 3
     left, pos = self.seconds - (time.perf_counter() - self.t0), self.train_iter % self.n
     k = (left - v) / s
     for _ in range(3): k = (left - math.ceil(max(pos + k, 1) / self.n) * v) / s   # one validation per epoch end crossed
     self.planned = int(min(self.cap, self.train_iter + max(k, 0)))                 # 0 steps left: stop
+    self.planned = budget_end(self.planned, self.n, self.train_iter, s, v)
     self.plans.append((self.train_iter, self.planned))
 
 @patch(as_prop=True)
