@@ -154,9 +154,5 @@ int vitnb_attn_bwd(const bf16 *q, strides sq, const bf16 *k, strides sk, const b
     switch (D) { HEAD_DIMS(CASE) default: return -1; }
     #undef CASE
 }
-int vitnb_head_dims(long *out) { long n = 0;
-    #define CASE(d) out[n++] = d;
-    HEAD_DIMS(CASE)
-    #undef CASE
-    return (int)n; }
+int vitnb_head_dims(long *out) { return list_head_dims(out); }
 }

@@ -49,5 +49,10 @@ struct strides { long b, h, n; };
 #define FTZ_OFF
 #endif
 
-// The head widths with a compiled path (template instances).
+// The head widths with a compiled path (template instances), and a function that lists them.
 #define HEAD_DIMS(X) X(8) X(16) X(32) X(64)
+static inline int list_head_dims(long *out) { long n = 0;
+    #define CASE(d) out[n++] = d;
+    HEAD_DIMS(CASE)
+    #undef CASE
+    return (int)n; }

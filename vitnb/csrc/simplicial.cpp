@@ -315,9 +315,5 @@ int vitnb_simplicial_bwd(int dtype, const void *q, strides sq, const void *k1, s
     switch (D) { HEAD_DIMS(CASE) default: return -1; }
     #undef CASE
 }
-int vitnb_simplicial_head_dims(long *out) { long n = 0;
-    #define CASE(d) out[n++] = d;
-    HEAD_DIMS(CASE)
-    #undef CASE
-    return (int)n; }
+int vitnb_simplicial_head_dims(long *out) { return list_head_dims(out); }
 }
