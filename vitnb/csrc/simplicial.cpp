@@ -74,6 +74,11 @@ template <int D> struct Scratch {
     template <typename T> void load(const T *p, long s, float *rows) {   // (N, D) rows
         for (long i = 0; i < N; i++) for (int d = 0; d < D; d++) rows[i * D + d] = ld(p[i * s + d]);
     }
+    template <typename T> void load_pair(const T *k1, strides sk1, const T *k2, strides sk2, const T *v1, strides sv1,
+                                         const T *v2, strides sv2, long bb, long hh) {   // keys and values of one (batch, head) pair
+        load(AT(k1, sk1, bb, hh), sk1.n, this->k1); load(AT(k2, sk2, bb, hh), sk2.n, this->k2);
+        load(AT(v1, sv1, bb, hh), sv1.n, this->v1); load(AT(v2, sv2, bb, hh), sv2.n, this->v2);
+    }
     void query(const int32_t *row, long w_) {                    // the window: `row` of w_ tokens, or all N tokens if null
         w = row ? w_ : N; C = w / VL + 1;                        // at least one padded lane, at w
         for (long i = 0; i < C * VL; i++) J[i] = i >= w ? 0 : row ? row[i] : (int32_t)i;
@@ -251,8 +256,7 @@ static void fwd(const T *q, strides sq, const T *k1, strides sk1, const T *k2, s
         #pragma omp for schedule(dynamic, 4)
         for (long bh = 0; bh < B * H; bh++) {
             long bb = bh / H, hh = bh % H;
-            S.load(AT(k1, sk1, bb, hh), sk1.n, S.k1); S.load(AT(k2, sk2, bb, hh), sk2.n, S.k2);
-            S.load(AT(v1, sv1, bb, hh), sv1.n, S.v1); S.load(AT(v2, sv2, bb, hh), sv2.n, S.v2);
+            S.load_pair(k1, sk1, k2, sk2, v1, sv1, v2, sv2, bb, hh);
             fwd_pair<T, D>(S, AT(q, sq, bb, hh), sq.n, idx, F, w, AT(o, so, bb, hh), so.n, lse ? lse + bh * Nq : nullptr, Nq, scale);
         }
         FTZ_OFF
@@ -271,8 +275,7 @@ static void bwd(const T *q, strides sq, const T *k1, strides sk1, const T *k2, s
         #pragma omp for schedule(dynamic, 4)
         for (long bh = 0; bh < B * H; bh++) {
             long bb = bh / H, hh = bh % H;
-            S.load(AT(k1, sk1, bb, hh), sk1.n, S.k1); S.load(AT(k2, sk2, bb, hh), sk2.n, S.k2);
-            S.load(AT(v1, sv1, bb, hh), sv1.n, S.v1); S.load(AT(v2, sv2, bb, hh), sv2.n, S.v2);
+            S.load_pair(k1, sk1, k2, sk2, v1, sv1, v2, sv2, bb, hh);
             std::memset(S.dk1, 0, 4 * 4 * ((N * D + VL - 1) / VL) * VL);   // dk1, dk2, dv1, dv2 are adjacent
             bwd_pair<T, D>(S, AT(q, sq, bb, hh), sq.n, AT(g, sg, bb, hh), sg.n, idx, F, w, lse + bh * Nq, AT(dq, sdq, bb, hh), sdq.n,
                            Nq, scale);
