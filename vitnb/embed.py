@@ -11,8 +11,9 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['check_float_input', 'check_image_batch', 'to_2tuple', 'PatchEmbed', 'CLSTokens', 'sincos_1d', 'sincos_2d',
-           'Sinusoidal2DPositionEmbed', 'rope_angles', 'apply_rope', 'RoPE1D', 'RoPE2D', 'token_grid', 'check_grid']
+__all__ = ['check_float_input', 'check_image_batch', 'to_2tuple', 'PatchEmbed', 'CLSTokens', 'sincos_1d', 'grid_positions',
+           'sincos_2d', 'Sinusoidal2DPositionEmbed', 'rope_angles', 'apply_rope', 'RoPE1D', 'RoPE2D', 'token_grid',
+           'check_grid']
 
 # %% ../nbs/01_embed.ipynb #39577290
 def check_float_input(x:torch.Tensor, dtype:torch.dtype=None):
@@ -42,13 +43,18 @@ class PatchEmbed(nn.Module):
     "Image `(B, C, H, W)` -> patch tokens `(B, N, D)` with a `patch_size`-strided convolution (ViT eq. 1)."
     def __init__(self, *, img_size=32, patch_size=4, in_chans=3, embed_dim=96):
         super().__init__()
-        self.img_size, self.patch_size, self.in_chans = to_2tuple(img_size), to_2tuple(patch_size), in_chans
+        self.patch_size, self.in_chans = to_2tuple(patch_size), in_chans
         if not all(isinstance(p, int) and p >= 1 for p in self.patch_size): raise ValueError(f"patch_size must be an integer >= 1, got {patch_size!r}")
-        bad = [f"{s} % {p} = {s % p}" for s, p in zip(self.img_size, self.patch_size) if s % p]
-        if bad: raise ValueError(f"img_size {self.img_size} is not divisible by patch_size {self.patch_size} ({', '.join(bad)})")
-        self.grid_size = tuple(s // p for s, p in zip(self.img_size, self.patch_size))
-        self.num_patches = self.grid_size[0] * self.grid_size[1]
+        self.set_img_size(img_size)
         self.proj = nn.Conv2d(in_chans, embed_dim, kernel_size=self.patch_size, stride=self.patch_size)
+
+    def set_img_size(self, img_size):
+        "Take `img_size` images from now on: the same weights, a grid of `img_size / patch_size` patches."
+        img_size = to_2tuple(img_size)
+        bad = [f"{s} % {p} = {s % p}" for s, p in zip(img_size, self.patch_size) if s % p]
+        if bad: raise ValueError(f"img_size {img_size} is not divisible by patch_size {self.patch_size} ({', '.join(bad)})")
+        self.img_size, self.grid_size = img_size, tuple(s // p for s, p in zip(img_size, self.patch_size))
+        self.num_patches = self.grid_size[0] * self.grid_size[1]
 
     def forward(self, x):
         check_image_batch(x, self.in_chans, self.img_size, self.proj.weight.dtype)
@@ -73,11 +79,15 @@ def sincos_1d(dim:int, pos:torch.Tensor) -> torch.Tensor:
     out = pos.double().reshape(-1, 1) * omega                                   # (M, dim/2)
     return torch.cat([out.sin(), out.cos()], dim=1).float()
 
-def sincos_2d(dim:int, grid_size) -> torch.Tensor:
-    "Fixed 2D sin-cos position table `(gh*gw, dim)`: row in the first half of the width, column in the second."
-    gh, gw = to_2tuple(grid_size)
+def grid_positions(n:int, base:int) -> torch.Tensor:
+    "Where the centres of `n` patches across an image lie on a grid of `base` patches across it: `0, 1, ..., n-1` when `n == base`."
+    return (torch.arange(n, dtype=torch.float64) + 0.5) * base / n - 0.5
+
+def sincos_2d(dim:int, grid_size, base_grid=None) -> torch.Tensor:
+    "Fixed 2D sin-cos position table `(gh*gw, dim)`: row in the first half of the width, column in the second; positions in `base_grid` units."
+    (gh, gw), (bh, bw) = to_2tuple(grid_size), to_2tuple(base_grid or grid_size)
     if dim % 4: raise ValueError(f"2D sin-cos embedding width must be divisible by 4, got {dim}")
-    rows, cols = torch.meshgrid(torch.arange(gh), torch.arange(gw), indexing='ij')
+    rows, cols = torch.meshgrid(grid_positions(gh, bh), grid_positions(gw, bw), indexing='ij')
     return torch.cat([sincos_1d(dim // 2, rows), sincos_1d(dim // 2, cols)], dim=1)
 
 # %% ../nbs/01_embed.ipynb #f2e8348d

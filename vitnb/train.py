@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 import torch
+import torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
 from fastcore.script import call_parse
@@ -39,10 +40,11 @@ from .checkpoint import (CKPT_KEYS, save_checkpoint,  # the checkpoint names sta
 # %% auto #0
 __all__ = ['DIST_BACKENDS', 'TRAIN_FIELDS', 'RESUME_CHANGES', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw',
            'warmup_cosine', 'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'ema_decay',
-           'WeightEMA', 'budget_progress', 'budget_end', 'TimeBudget', 'check_train_config', 'TrainConfig',
-           'train_config', 'HistoryCSV', 'claim_run_dir', 'RunDirLock', 'run_callbacks', 'resume_from',
-           'recipe_callbacks', 'build_learner', 'fit_learner', 'run_history', 'plot_curves', 'classification_metrics',
-           'resolve_run', 'fit_model', 'run_results', 'interrupted', 'parse_duration', 'vitnb_train']
+           'WeightEMA', 'budget_progress', 'budget_end', 'TimeBudget', 'resize_at', 'ProgressiveResize',
+           'check_train_config', 'TrainConfig', 'train_config', 'HistoryCSV', 'claim_run_dir', 'RunDirLock',
+           'run_callbacks', 'resume_from', 'recipe_callbacks', 'build_learner', 'fit_learner', 'run_history',
+           'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model', 'run_results', 'interrupted',
+           'parse_duration', 'vitnb_train']
 
 # %% ../nbs/11_training.ipynb #aee25a0a
 class CPUMixedPrecision(Callback):
@@ -172,10 +174,10 @@ def after_fit(self:WeightEMA):
     if hasattr(self, 'avg') and self.avg.n_averaged > 0: unwrap_model(self.model).load_state_dict(self.weights())
 
 # %% ../nbs/11_training.ipynb #159a0a5d
-def budget_progress(step:int, planned:int, warm:float, w:float) -> float:
-    "Position in a warmup + cosine schedule (warmup fraction `w`) at `step` of `planned`, the warmup lasting `warm` steps."
+def budget_progress(step:float, planned:float, warm:float, w:float) -> float:
+    "Position in a warmup + cosine schedule (warmup fraction `w`) at `step` of `planned`, the warmup lasting `warm` (steps or seconds)."
     if warm > 0 and step < warm: return w * step / warm
-    return min(w + (1 - w) * (step - warm) / max(planned - warm, 1), 1.)
+    return min(w + (1 - w) * (step - warm) / max(planned - warm, 1e-9), 1.)
 
 def budget_end(planned:int, n:int, step:int, s:float, v:float) -> int:
     "`planned` steps (`n` per epoch, now at `step`), moved back to an epoch end when the epoch after it would train for less time than its validation (`s`, `v` seconds)."
@@ -192,6 +194,7 @@ class TimeBudget(Callback):
         self.t0, self.n = time.perf_counter(), len(self.dls.train)
         self.cap = self.planned = self.n_epoch * self.n
         self.times, self.last, self.valid_secs, self.plans, self.done = deque(maxlen=50), None, None, [], False
+        self.secs, self.warm_secs, self.end_secs = 0., None, None   # training seconds (steps only): so far, at the end of the warmup, planned
     def before_train(self): self.last = None      # the time between epochs is not a step
     def after_train(self):                        # an epoch cut short on purpose keeps its training loss in the log
         if hasattr(self.learn, 'recorder'): self.learn.recorder.cancel_train = False
@@ -204,13 +207,18 @@ def before_batch(self:TimeBudget):
     if not self.training: return
     if self.train_iter >= self.planned: self.done = True; raise CancelTrainException()   # validate this epoch, then stop
     warm = self.warmup_pct * self.planned if self.warmup_pct is not None else min(self.warmup_epochs * self.n, self.planned / 2)
-    self.learn.pct_train = budget_progress(self.train_iter, self.planned, warm if self.w > 0 else 0, self.w)
+    warm = warm if self.w > 0 else 0
+    if self.train_iter < warm or self.end_secs is None:                # the warmup, and the steps before the first plan
+        self.learn.pct_train = budget_progress(self.train_iter, self.planned, warm, self.w); return
+    if self.warm_secs is None: self.warm_secs = self.secs if warm else 0.
+    self.learn.pct_train = budget_progress(self.secs, self.end_secs, self.warm_secs, self.w)
 
 @patch
 def after_batch(self:TimeBudget):
     if not self.training: return
     now = time.perf_counter()
     if self.last is not None: self.times.append(now - self.last)
+    self.secs += self.times[-1] if self.times else 0.   # an epoch's first step (not measured) counts at the last speed
     self.last = now
     if now - self.t0 >= self.seconds: self.planned = min(self.planned, self.train_iter)    # out of time, measured or not
     elif len(self.times) >= self.measure and self.train_iter % self.every == 0: self.plan()
@@ -231,6 +239,7 @@ def plan(self:TimeBudget):
     for _ in range(3): k = (left - math.ceil(max(pos + k, 1) / self.n) * v) / s   # one validation per epoch end crossed
     self.planned = int(min(self.cap, self.train_iter + max(k, 0)))                 # 0 steps left: stop
     self.planned = budget_end(self.planned, self.n, self.train_iter, s, v)
+    self.end_secs = self.secs + (self.planned - self.train_iter) * s             # the training seconds the plan adds up to
     self.plans.append((self.train_iter, self.planned))
 
 @patch(as_prop=True)
@@ -239,6 +248,36 @@ def summary(self:TimeBudget) -> dict:
     images = self.learn.throughput.n if hasattr(self.learn, 'throughput') else None
     return dict(budget_s=self.seconds, used_s=time.perf_counter() - self.t0, steps=self.train_iter,
                 epochs=self.train_iter / self.n, images=images, plans=len(self.plans))
+
+# %% ../nbs/11_training.ipynb #ab4d8007
+def resize_at(pct:float, start:int, full:int, until:float, step:int) -> int:
+    "The training image size at progress `pct`: `start`, growing linearly to `full` at `until`, in whole multiples of `step`."
+    if pct >= until: return full
+    return max(start, int((start + (full - start) * pct / until) // step * step))
+
+class ProgressiveResize(Callback):
+    "Train on `start`-px images first, growing to the model's own size at progress `until`; validate at the model's size."
+    order = TimeBudget.order + 1                  # after TimeBudget sets `pct_train`
+    def __init__(self, start:int, until:float=0.75): self.start, self.until = start, until
+
+    def before_fit(self):
+        net = self.net = unwrap_model(self.model)
+        if not hasattr(net, 'set_img_size'): raise ValueError(f"resize_from needs a model that takes several image sizes (a ViT): {type(net).__name__} does not")
+        self.full, self.step = net.cfg.img_size, net.patch_embed.patch_size[0]
+        if not self.start < self.full: raise ValueError(f"resize_from={self.start} must be smaller than the model's image size {self.full}")
+        net.set_img_size(self.start)             # a model built for one token grid fails here, before training
+        self.size, self.sizes = self.start, [(self.train_iter, self.start)]
+
+    def before_batch(self):
+        if not self.training: return
+        size = resize_at(self.pct_train, self.start, self.full, self.until, self.step)
+        if size != self.size: self.size = size; self.sizes.append((self.train_iter, size))
+        if self.net.patch_embed.img_size[0] != size: self.net.set_img_size(size)      # also after a validation at full size
+        if size != self.full:
+            self.learn.xb = (F.interpolate(self.xb[0], size=(size, size), mode='bilinear', antialias=True, align_corners=False),)
+
+    def before_validate(self): self.net.set_img_size(self.full)
+    def after_fit(self): self.net.set_img_size(self.full)
 
 # %% ../nbs/11_training.ipynb #0d6a3f86
 def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
@@ -263,6 +302,8 @@ def check_train_config(c) -> None:
               ('mixup', _is_num(c.mixup) and c.mixup >= 0, 'a number >= 0 (0: off)'),
               ('cutmix', _is_num(c.cutmix) and c.cutmix >= 0, 'a number >= 0 (0: off)'),
               ('mix_p', _is_num(c.mix_p) and 0 < c.mix_p <= 1, 'a number in (0, 1] (the share of batches mixed)'),
+              ('resize_from', _is_int(c.resize_from) and c.resize_from >= 0, 'an integer >= 0 (an image size smaller than the model\'s; 0: off)'),
+              ('resize_until', _is_num(c.resize_until) and 0 < c.resize_until <= 1, 'a number in (0, 1] (a progress of the schedule)'),
               ('ema', _is_num(c.ema) and 0 <= c.ema < 1, 'a number in [0, 1) (the decay per step; 0: off)'),
               ('grad_clip', c.grad_clip is None or _is_num(c.grad_clip) and c.grad_clip > 0, 'None or a number > 0'),
               ('grad_log_every', _is_int(c.grad_log_every) and c.grad_log_every >= 1, 'an integer >= 1'),
@@ -292,6 +333,8 @@ class TrainConfig:
     cutmix: float = 0.              # CutMix alpha (0: off)
     mix_p: float = 1.               # share of batches MixUp/CutMix mix (seed 003's mix probability 0.5)
     ema: float = 0.                 # decay of an exponential moving average of the weights, validated and saved (0: off)
+    resize_from: int = 0            # progressive resizing: train from this image size, growing to the model's (0: off)
+    resize_until: float = 0.75      # the schedule's progress at which progressive resizing reaches the model's size
     grad_clip: float = None         # clip the global gradient norm to this value
     grad_log_every: int = 50        # log the gradient norm every this many iterations
     skip_nonfinite: bool = False    # skip batches with a NaN/inf loss (counted) instead of stopping
@@ -402,7 +445,7 @@ def resume_from(learn:Learner, ckpt:dict, source:str='checkpoint') -> int:
 
 # %% ../nbs/11_training.ipynb #37d03fff
 def recipe_callbacks(config:TrainConfig, dev) -> list:
-    "The callbacks `config` asks for: schedule (or time budget), precision, gradient accumulation, MixUp/CutMix, weight EMA."
+    "The callbacks `config` asks for: schedule (or time budget), precision, gradient accumulation, MixUp/CutMix, weight EMA, progressive resizing."
     w = (0.5 if config.warmup_pct or config.warmup_epochs else 0.) if config.time_budget else config.warmup_fraction
     cbs = [ParamScheduler({'lr': warmup_cosine(config.lr, w, config.min_lr)}), *precision_callbacks(config.precision, dev)]
     if config.time_budget: cbs.append(TimeBudget(config.time_budget, w, config.warmup_epochs, config.warmup_pct))
@@ -410,6 +453,7 @@ def recipe_callbacks(config:TrainConfig, dev) -> list:
     if config.mixup: cbs.append(RandomMixUp(config.mixup, config.mix_p))
     if config.cutmix: cbs.append(RandomCutMix(config.cutmix, config.mix_p))
     if config.ema: cbs.append(WeightEMA(config.ema))
+    if config.resize_from: cbs.append(ProgressiveResize(config.resize_from, config.resize_until))
     return cbs
 
 def build_learner(model:nn.Module, dls, loss_func, metrics:list, monitor:str, config:TrainConfig, *, mode:str='max',
@@ -558,6 +602,7 @@ def run_results(learn:Learner, run_config:dict, secs:float, run_dir, command:str
                valid_acc=hist['accuracy'][-1], best_acc=max(hist['accuracy']), history=hist,
                skipped_batches=learn.non_finite_guard.skipped, grad_norms=learn.grad_norm.log,
                budget=learn.time_budget.summary if hasattr(learn, 'time_budget') else None,
+               sizes=learn.progressive_resize.sizes if hasattr(learn, 'progressive_resize') else None,
                run_dir=str(run_dir) if run_dir else None, machine=run_environment(t['device']), command=command,
                distributed=run_config.get('distributed'))
     if run_dir:
@@ -615,6 +660,8 @@ def vitnb_train(
     min_lr:float=None,                  # Learning rate at the end of the cosine (default 1e-5)
     label_smoothing:float=None,         # Label smoothing of the cross-entropy (default 0.1)
     ema:float=None,                     # Decay of an exponential moving average of the weights, validated and saved (default 0: off)
+    resize_from:int=None,               # Progressive resizing: train from this image size, growing to the model's (default 0: off)
+    resize_until:float=None,            # Progress of the schedule at which --resize-from reaches the model's size (default 0.75)
     grad_clip:float=None,               # Clip the global gradient norm to this value (default: no clipping)
     grad_log_every:int=None,            # Log the gradient norm every this many iterations (default 50)
     skip_nonfinite:bool=False,          # Skip batches with a NaN/inf loss (counted) instead of stopping

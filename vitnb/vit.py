@@ -174,6 +174,19 @@ def mini_vit(**overrides) -> ViT:
     "Mini-ViT: 9 layers, 12 heads, width 96, MLP ratio 2, 2 CLS tokens, patch 4, 32x32 input."
     return ViT(build_config(ViTConfig, **{**MINI_VIT, **overrides}))
 
+# %% ../nbs/03_vit.ipynb #af91ebd4
+@patch
+def set_img_size(self:ViT, size:int) -> ViT:
+    "Take `size`-px images from now on, with the same weights (progressive resizing); `cfg.img_size` is the size it was built for."
+    if size != self.cfg.img_size:
+        fixed = sorted({type(m).__name__ for m in self.blocks.modules() if getattr(m, 'grid_size', None) is not None})
+        if fixed: raise ValueError(f"{', '.join(fixed)} is built for the {self.grid_size[0]}x{self.grid_size[1]} token grid "
+                                   f"of {self.cfg.img_size}-px images: this model takes no other size (asked for {size})")
+    self.patch_embed.set_img_size(size)
+    pe = sincos_2d(self.cfg.embed_dim, self.patch_embed.grid_size, base_grid=self.grid_size)
+    self.pos_embed = pe[None].to(self.pos_embed.device)
+    return self
+
 # %% ../nbs/03_vit.ipynb #c2ea973c
 MIXER_OPTIONS = {}   # model option -> (the mixer that takes it, its keyword there); filled by the notebooks of the mixers
 
