@@ -137,7 +137,7 @@ def vitnb_eval(
 
 # %% ../nbs/12_evaluate.ipynb #9aaa2d05
 _RECORD_KEYS = ('model', 'dataset', 'preset', 'epochs', 'precision', 'seconds', 'n_params', 'train_images_per_s', 'valid_acc',
-                'best_acc', 'budget', 'history', 'machine', 'command')
+                'best_acc', 'budget', 'sizes', 'history', 'machine', 'command')
 
 def _epoch_ends(history_csv:Path) -> list:
     "Seconds from the start of training to the end of each epoch (summing the `time` column fastai writes, `m:ss`)."

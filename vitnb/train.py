@@ -243,6 +243,11 @@ def plan(self:TimeBudget):
     self.plans.append((self.train_iter, self.planned))
 
 @patch(as_prop=True)
+def fraction(self:TimeBudget) -> float:
+    "The share of the planned training done: of its training time once planned, of its steps before."
+    return min(self.secs / self.end_secs, 1.) if self.end_secs else self.train_iter / max(self.planned, 1)
+
+@patch(as_prop=True)
 def summary(self:TimeBudget) -> dict:
     "What the budget bought: seconds used, steps, epochs (fractional), images seen."
     images = self.learn.throughput.n if hasattr(self.learn, 'throughput') else None
@@ -257,7 +262,7 @@ def resize_at(pct:float, start:int, full:int, until:float, step:int) -> int:
 
 class ProgressiveResize(Callback):
     "Train on `start`-px images first, growing to the model's own size at progress `until`; validate at the model's size."
-    order = TimeBudget.order + 1                  # after TimeBudget sets `pct_train`
+    order = TimeBudget.order + 1                  # after TimeBudget has counted the step
     def __init__(self, start:int, until:float=0.75): self.start, self.until = start, until
 
     def before_fit(self):
@@ -270,11 +275,17 @@ class ProgressiveResize(Callback):
 
     def before_batch(self):
         if not self.training: return
-        size = resize_at(self.pct_train, self.start, self.full, self.until, self.step)
+        # never back down: a re-plan may move the progress back a little
+        size = max(self.size, resize_at(self.progress, self.start, self.full, self.until, self.step))
         if size != self.size: self.size = size; self.sizes.append((self.train_iter, size))
         if self.net.patch_embed.img_size[0] != size: self.net.set_img_size(size)      # also after a validation at full size
         if size != self.full:
             self.learn.xb = (F.interpolate(self.xb[0], size=(size, size), mode='bilinear', antialias=True, align_corners=False),)
+
+    @property
+    def progress(self) -> float:
+        "The share of training done: of the training time with a time budget, else of the steps."
+        return self.learn.time_budget.fraction if hasattr(self.learn, 'time_budget') else self.pct_train   # fastai's: steps done / all
 
     def before_validate(self): self.net.set_img_size(self.full)
     def after_fit(self): self.net.set_img_size(self.full)
