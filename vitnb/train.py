@@ -314,7 +314,7 @@ def check_train_config(c) -> None:
               ('cutmix', _is_num(c.cutmix) and c.cutmix >= 0, 'a number >= 0 (0: off)'),
               ('mix_p', _is_num(c.mix_p) and 0 < c.mix_p <= 1, 'a number in (0, 1] (the share of batches mixed)'),
               ('resize_from', _is_int(c.resize_from) and c.resize_from >= 0, 'an integer >= 0 (an image size smaller than the model\'s; 0: off)'),
-              ('resize_until', _is_num(c.resize_until) and 0 < c.resize_until <= 1, 'a number in (0, 1] (a progress of the schedule)'),
+              ('resize_until', _is_num(c.resize_until) and 0 < c.resize_until <= 1, 'a number in (0, 1] (a share of the training)'),
               ('ema', _is_num(c.ema) and 0 <= c.ema < 1, 'a number in [0, 1) (the decay per step; 0: off)'),
               ('grad_clip', c.grad_clip is None or _is_num(c.grad_clip) and c.grad_clip > 0, 'None or a number > 0'),
               ('grad_log_every', _is_int(c.grad_log_every) and c.grad_log_every >= 1, 'an integer >= 1'),
@@ -345,7 +345,7 @@ class TrainConfig:
     mix_p: float = 1.               # share of batches MixUp/CutMix mix (seed 003's mix probability 0.5)
     ema: float = 0.                 # decay of an exponential moving average of the weights, validated and saved (0: off)
     resize_from: int = 0            # progressive resizing: train from this image size, growing to the model's (0: off)
-    resize_until: float = 0.75      # the schedule's progress at which progressive resizing reaches the model's size
+    resize_until: float = 0.75      # the share of training (of a time budget's training time) by which the model's size is reached
     grad_clip: float = None         # clip the global gradient norm to this value
     grad_log_every: int = 50        # log the gradient norm every this many iterations
     skip_nonfinite: bool = False    # skip batches with a NaN/inf loss (counted) instead of stopping
@@ -672,7 +672,7 @@ def vitnb_train(
     label_smoothing:float=None,         # Label smoothing of the cross-entropy (default 0.1)
     ema:float=None,                     # Decay of an exponential moving average of the weights, validated and saved (default 0: off)
     resize_from:int=None,               # Progressive resizing: train from this image size, growing to the model's (default 0: off)
-    resize_until:float=None,            # Progress of the schedule at which --resize-from reaches the model's size (default 0.75)
+    resize_until:float=None,            # Share of training (of the time with --time-budget) by which --resize-from reaches the model's size (default 0.75)
     grad_clip:float=None,               # Clip the global gradient norm to this value (default: no clipping)
     grad_log_every:int=None,            # Log the gradient norm every this many iterations (default 50)
     skip_nonfinite:bool=False,          # Skip batches with a NaN/inf loss (counted) instead of stopping
