@@ -62,6 +62,12 @@ register_preset(Preset('mini_vit_cpu', "A short CPU budget on Mini-ViT's backbon
     train=dict(bs=128, lr=2e-3, weight_decay=0.05, warmup_epochs=1, min_lr=1e-5, label_smoothing=0.1, grad_clip=1.0),
     data=dict(augment='basic'), models=_MINI_FAMILY, source='vitnb: the measured Mini-ViT CIFAR-10 run and the comparison runs'))
 
+register_preset(Preset('mini_vit_cpu_30m', "Mini-ViT in 30 CPU minutes: mini_vit_cpu + batch 256 at lr 2.5e-3, progressive resizing "
+    "from 16 px, validation every 4th epoch (use with --time-budget 30m)",
+    train={**get_preset('mini_vit_cpu').train, 'bs': 256, 'lr': 2.5e-3, 'resize_from': 16, 'valid_every': 4},
+    data=dict(augment='basic'), models=('mini_vit',),
+    source='vitnb: the 30-minute Mini-ViT CIFAR-10 runs (nbs/results/t2a_*.json)'))
+
 # %% ../nbs/11b_presets.ipynb #9d10036c
 def show_preset(name:str, defaults:dict=None) -> str:
     "Markdown table of preset `name`: each value it sets, and (with `defaults`) the defaults it keeps."

@@ -18,7 +18,7 @@ from torch import nn
 from fastcore.basics import patch
 from fastcore.script import call_parse
 from fastai.learner import Learner
-from fastai.callback.core import Callback, CancelTrainException, CancelFitException
+from fastai.callback.core import Callback, CancelTrainException, CancelFitException, CancelValidException
 from fastai.callback.training import GradientAccumulation
 from fastai.callback.mixup import MixUp, CutMix
 from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
@@ -40,11 +40,11 @@ from .checkpoint import (CKPT_KEYS, save_checkpoint,  # the checkpoint names sta
 # %% auto #0
 __all__ = ['DIST_BACKENDS', 'TRAIN_FIELDS', 'RESUME_CHANGES', 'CPUMixedPrecision', 'precision_callbacks', 'decay_groups', 'adamw',
            'warmup_cosine', 'GradNorm', 'Throughput', 'plain_logger', 'RandomMixUp', 'RandomCutMix', 'ema_decay',
-           'WeightEMA', 'budget_progress', 'budget_end', 'TimeBudget', 'resize_at', 'ProgressiveResize',
-           'check_train_config', 'TrainConfig', 'train_config', 'HistoryCSV', 'claim_run_dir', 'RunDirLock',
-           'run_callbacks', 'resume_from', 'recipe_callbacks', 'build_learner', 'fit_learner', 'run_history',
-           'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model', 'run_results', 'interrupted',
-           'parse_duration', 'vitnb_train']
+           'WeightEMA', 'budget_progress', 'budget_end', 'validations', 'TimeBudget', 'resize_at', 'ProgressiveResize',
+           'ValidEvery', 'check_train_config', 'TrainConfig', 'train_config', 'HistoryCSV', 'claim_run_dir',
+           'RunDirLock', 'run_callbacks', 'resume_from', 'recipe_callbacks', 'build_learner', 'fit_learner',
+           'run_history', 'history_columns', 'plot_curves', 'classification_metrics', 'resolve_run', 'fit_model',
+           'run_results', 'interrupted', 'parse_duration', 'vitnb_train']
 
 # %% ../nbs/11_training.ipynb #aee25a0a
 class CPUMixedPrecision(Callback):
@@ -184,6 +184,10 @@ def budget_end(planned:int, n:int, step:int, s:float, v:float) -> int:
     b = planned // n * n
     return b if step <= b < planned and (planned - b) * s < v else planned
 
+def validations(epoch:int, ends:int, k:int=1) -> int:
+    "How many of the next `ends` epoch ends (the first ending epoch `epoch`, 0-based) are validated: every `k`-th, and the last."
+    return sum((e + 1) % k == 0 for e in range(epoch, epoch + ends - 1)) + (ends > 0)
+
 class TimeBudget(Callback):
     "Stop training after `seconds`, having planned the steps from the measured speed so the schedule ends with the budget."
     order = -5                                    # after fastai's TrainEvalCallback, before the schedulers read `pct_train`
@@ -199,7 +203,9 @@ class TimeBudget(Callback):
     def after_train(self):                        # an epoch cut short on purpose keeps its training loss in the log
         if hasattr(self.learn, 'recorder'): self.learn.recorder.cancel_train = False
     def before_validate(self): self.v0 = time.perf_counter()
-    def after_validate(self): self.valid_secs = time.perf_counter() - self.v0; self.plan()
+    def after_validate(self):
+        if getattr(getattr(self.learn, 'recorder', None), 'cancel_valid', False): return   # skipped (`ValidEvery`): nothing to measure
+        self.valid_secs = time.perf_counter() - self.v0; self.plan()
 
 # %% ../nbs/11_training.ipynb #bf112d75
 @patch
@@ -235,8 +241,10 @@ def plan(self:TimeBudget):
     s = sum(self.times) / len(self.times)
     v = self.valid_secs if self.valid_secs is not None else s * len(self.dls.valid.dataset) / self.dls.train.bs / 3
     left, pos = self.seconds - (time.perf_counter() - self.t0), self.train_iter % self.n
+    every = getattr(getattr(self.learn, 'valid_every', None), 'k', 1)
     k = (left - v) / s
-    for _ in range(3): k = (left - math.ceil(max(pos + k, 1) / self.n) * v) / s   # one validation per epoch end crossed
+    for _ in range(3):                                           # the validations of the epoch ends crossed
+        k = (left - validations(self.train_iter // self.n, math.ceil(max(pos + k, 1) / self.n), every) * v) / s
     self.planned = int(min(self.cap, self.train_iter + max(k, 0)))                 # 0 steps left: stop
     self.planned = budget_end(self.planned, self.n, self.train_iter, s, v)
     self.end_secs = self.secs + (self.planned - self.train_iter) * s             # the training seconds the plan adds up to
@@ -290,6 +298,27 @@ class ProgressiveResize(Callback):
     def before_validate(self): self.net.set_img_size(self.full)
     def after_fit(self): self.net.set_img_size(self.full)
 
+# %% ../nbs/11_training.ipynb #1f2ed08e
+class ValidEvery(Callback):
+    "Validate after every `k`-th epoch and after the last one only; a skipped validation logs NaN for the validation loss and metrics."
+    order = -20                                   # before every other before_validate (fastai's TrainEvalCallback is -10)
+    def __init__(self, k:int): self.k = k
+
+    def validates(self) -> bool:
+        "Does this epoch end with a validation? Every `k`-th does, and the last (of `n_epoch`, or where a time budget ends)."
+        tb = getattr(self.learn, 'time_budget', None)
+        last = self.epoch == self.n_epoch - 1 or (tb is not None and self.train_iter >= tb.planned)
+        return last or (self.epoch + 1) % self.k == 0
+
+    def before_fit(self): self.fitting, self.skipped = True, False
+    def after_fit(self): self.fitting = False     # `learn.validate()` after training always validates
+    def before_validate(self):
+        self.skipped = getattr(self, 'fitting', False) and not self.validates()
+        if self.skipped: raise CancelValidException()
+    def after_cancel_validate(self):              # before the Recorder's after_validate, which adds nothing for a skipped pass
+        r = self.recorder
+        if self.skipped and r.valid_metrics: r.log += [float('nan')] * (1 + len(r.metrics))
+
 # %% ../nbs/11_training.ipynb #0d6a3f86
 def _is_int(v) -> bool: return isinstance(v, int) and not isinstance(v, bool)
 def _is_num(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -316,6 +345,7 @@ def check_train_config(c) -> None:
               ('resize_from', _is_int(c.resize_from) and c.resize_from >= 0, 'an integer >= 0 (an image size smaller than the model\'s; 0: off)'),
               ('resize_until', _is_num(c.resize_until) and 0 < c.resize_until <= 1, 'a number in (0, 1] (a share of the training)'),
               ('ema', _is_num(c.ema) and 0 <= c.ema < 1, 'a number in [0, 1) (the decay per step; 0: off)'),
+              ('valid_every', _is_int(c.valid_every) and c.valid_every >= 1, 'an integer >= 1 (validate after every this many epochs and the last)'),
               ('grad_clip', c.grad_clip is None or _is_num(c.grad_clip) and c.grad_clip > 0, 'None or a number > 0'),
               ('grad_log_every', _is_int(c.grad_log_every) and c.grad_log_every >= 1, 'an integer >= 1'),
               ('seed', _is_int(c.seed), 'an integer'),
@@ -346,6 +376,7 @@ class TrainConfig:
     ema: float = 0.                 # decay of an exponential moving average of the weights, validated and saved (0: off)
     resize_from: int = 0            # progressive resizing: train from this image size, growing to the model's (0: off)
     resize_until: float = 0.75      # the share of training (of a time budget's training time) by which the model's size is reached
+    valid_every: int = 1            # validate after every this many epochs and after the last (the others log NaN)
     grad_clip: float = None         # clip the global gradient norm to this value
     grad_log_every: int = 50        # log the gradient norm every this many iterations
     skip_nonfinite: bool = False    # skip batches with a NaN/inf loss (counted) instead of stopping
@@ -456,7 +487,7 @@ def resume_from(learn:Learner, ckpt:dict, source:str='checkpoint') -> int:
 
 # %% ../nbs/11_training.ipynb #37d03fff
 def recipe_callbacks(config:TrainConfig, dev) -> list:
-    "The callbacks `config` asks for: schedule (or time budget), precision, gradient accumulation, MixUp/CutMix, weight EMA, progressive resizing."
+    "The callbacks `config` asks for: schedule (or time budget), precision, gradient accumulation, MixUp/CutMix, weight EMA, progressive resizing, validating less often."
     w = (0.5 if config.warmup_pct or config.warmup_epochs else 0.) if config.time_budget else config.warmup_fraction
     cbs = [ParamScheduler({'lr': warmup_cosine(config.lr, w, config.min_lr)}), *precision_callbacks(config.precision, dev)]
     if config.time_budget: cbs.append(TimeBudget(config.time_budget, w, config.warmup_epochs, config.warmup_pct))
@@ -465,6 +496,7 @@ def recipe_callbacks(config:TrainConfig, dev) -> list:
     if config.cutmix: cbs.append(RandomCutMix(config.cutmix, config.mix_p))
     if config.ema: cbs.append(WeightEMA(config.ema))
     if config.resize_from: cbs.append(ProgressiveResize(config.resize_from, config.resize_until))
+    if config.valid_every > 1: cbs.append(ValidEvery(config.valid_every))
     return cbs
 
 def build_learner(model:nn.Module, dls, loss_func, metrics:list, monitor:str, config:TrainConfig, *, mode:str='max',
@@ -501,6 +533,11 @@ def run_history(learn:Learner) -> tuple:
     rows = cp.history if cp is not None else [[float(v) for v in r] for r in learn.recorder.values if r]
     return list(learn.recorder.metric_names[1:-1]), rows
 
+def history_columns(learn:Learner) -> dict:
+    "The history as `{metric: [value per epoch]}` for a record, None where an epoch was not validated (`valid_every`)."
+    names, rows = run_history(learn)
+    return {n: [None if math.isnan(r[i]) else r[i] for r in rows] for i, n in enumerate(names)}
+
 # %% ../nbs/11_training.ipynb #af9d01ae
 def plot_curves(history:list, names:list, lrs=None, losses=None, path=None):
     "Loss, validation accuracy and learning rate of a run (`history`: one row of `names` values per epoch)."
@@ -508,10 +545,12 @@ def plot_curves(history:list, names:list, lrs=None, losses=None, path=None):
     vals = torch.tensor(history)
     ep = torch.arange(1, len(vals) + 1)
     fig, axs = plt.subplots(1, 3, figsize=(13, 3.2))
-    for n in ('train_loss', 'valid_loss'): axs[0].plot(ep, vals[:, names.index(n)], 'o-', ms=3, label=n)
+    def line(ax, col, label):                 # the epochs with a value (`valid_every` leaves NaN in the others)
+        ok = ~torch.isnan(vals[:, col]); ax.plot(ep[ok], vals[ok, col], 'o-', ms=3, label=label)
+    for n in ('train_loss', 'valid_loss'): line(axs[0], names.index(n), n)
     axs[0].set_title('loss'); axs[0].set_xlabel('epoch'); axs[0].legend()
     for i, n in enumerate(names):
-        if 'accuracy' in n: axs[1].plot(ep, vals[:, i], 'o-', ms=3, label=n)
+        if 'accuracy' in n: line(axs[1], i, n)
     axs[1].set_title('validation accuracy'); axs[1].set_xlabel('epoch'); axs[1].legend()
     if lrs: axs[2].plot(lrs); axs[2].set_xlabel('iteration (this session)')
     axs[2].set_title('learning rate')
@@ -530,7 +569,7 @@ def classification_metrics(num_classes:int) -> list:
     return [accuracy] + ([partial(top_k_accuracy, k=5)] if num_classes > 5 else [])
 
 # %% ../nbs/11_training.ipynb #98010a5e
-RESUME_CHANGES = ('epochs', 'device', 'save_freq', 'tensorboard', 'grad_log_every', 'compile', 'skip_nonfinite', 'dist_backend')
+RESUME_CHANGES = ('epochs', 'device', 'save_freq', 'tensorboard', 'grad_log_every', 'compile', 'skip_nonfinite', 'dist_backend', 'valid_every')
 
 def _contradictions(given:dict, saved:dict) -> list:
     return [f"{k}={v!r} (saved: {saved.get(k)!r})" for k, v in given.items() if saved.get(k) != v]
@@ -606,11 +645,11 @@ def fit_model(model:str=None, dataset:str=None, config:TrainConfig=None, *, pres
 def run_results(learn:Learner, run_config:dict, secs:float, run_dir, command:str=None) -> dict:
     "The results of a classification run (also written to `run_dir/results.json` with `curves.png`)."
     names, rows = run_history(learn)
-    hist = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+    hist = history_columns(learn)
     t, net = run_config['train'], learn.model
     res = dict(model=run_config['model'], dataset=run_config['dataset'], preset=run_config['preset'], epochs=len(rows), precision=t['precision'],
                seconds=secs, n_params=sum(p.numel() for p in net.parameters()), train_images_per_s=learn.throughput.images_per_s,
-               valid_acc=hist['accuracy'][-1], best_acc=max(hist['accuracy']), history=hist,
+               valid_acc=hist['accuracy'][-1], best_acc=max((a for a in hist['accuracy'] if a is not None), default=None), history=hist,
                skipped_batches=learn.non_finite_guard.skipped, grad_norms=learn.grad_norm.log,
                budget=learn.time_budget.summary if hasattr(learn, 'time_budget') else None,
                sizes=learn.progressive_resize.sizes if hasattr(learn, 'progressive_resize') else None,
@@ -673,6 +712,7 @@ def vitnb_train(
     ema:float=None,                     # Decay of an exponential moving average of the weights, validated and saved (default 0: off)
     resize_from:int=None,               # Progressive resizing: train from this image size, growing to the model's (default 0: off)
     resize_until:float=None,            # Share of training (of the time with --time-budget) by which --resize-from reaches the model's size (default 0.75)
+    valid_every:int=None,               # Validate after every this many epochs and after the last (default 1: every epoch)
     grad_clip:float=None,               # Clip the global gradient norm to this value (default: no clipping)
     grad_log_every:int=None,            # Log the gradient norm every this many iterations (default 50)
     skip_nonfinite:bool=False,          # Skip batches with a NaN/inf loss (counted) instead of stopping

@@ -17,7 +17,7 @@ import vitnb
 from .core import create_model, MODELS, set_seed, default_device, resolve_precision
 from .video_data import video_dls
 from .checkpoint import load_checkpoint, NonFiniteLossError
-from .train import TrainConfig, train_config, build_learner, fit_learner, run_history
+from .train import TrainConfig, train_config, build_learner, fit_learner, history_columns
 import vitnb.slot_video  # registers slot_video, slot_video_tiny
 from .distributed import dist_env, start_distributed, shard_dls, distributed_callbacks
 
@@ -60,8 +60,7 @@ class ReconPSNR(ReconMSE):
 # %% ../nbs/14_video.ipynb #1e4253c8
 def video_results(learn, model:str, model_kwargs:dict, precision:str, seconds:float, run_dir=None) -> dict:
     "The results of a video run: per-epoch MSE and PSNR, the mean-frame baseline, size and speed; `results.json` in `run_dir`."
-    names, rows = run_history(learn)
-    hist = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+    hist = history_columns(learn)
     a, base, T = model_kwargs['attention'], mean_frame_mse(learn.dls), learn.dls.train_ds.tensors[0].shape[1]
     res = dict(model=model, attention=a if a == 'standard' else f"{a}/{model_kwargs['triple_mode']}", precision=precision,
                seconds=seconds, n_params=sum(p.numel() for p in learn.model.parameters()),
